@@ -1,0 +1,272 @@
+//! Loading and validating department files. Every error names the file and the line.
+
+use pr_text::normalise;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// Largest keyword weight; larger values are almost certainly typos (e.g. 30 for 3.0).
+const MAX_WEIGHT: f64 = 10.0;
+
+/// One department of the catalogue, validated, with keywords in normalised form.
+#[derive(Debug, Clone)]
+pub struct Department {
+    /// Stable identifier, also the file name: `[a-z][a-z0-9_]{1,31}`.
+    pub code: String,
+    /// Official name.
+    pub name: String,
+    /// Other names people use (简称, names before 机构改革).
+    pub aliases: Vec<String>,
+    /// What the department is responsible for, in a few sentences.
+    pub summary: String,
+    /// History labels (事项分类) the department handles, most central first.
+    pub categories: Vec<String>,
+    /// Duty keywords and their weights.
+    pub keywords: Vec<(String, f32)>,
+    /// Keywords that point away from this department, and how strongly.
+    pub negative: Vec<(String, f32)>,
+    /// The file it was loaded from.
+    pub source: PathBuf,
+}
+
+/// Why a catalogue was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    #[error("cannot read catalogue directory {path}: {source}")]
+    ReadDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("catalogue directory {path} has no department files (*.toml)")]
+    Empty { path: PathBuf },
+    #[error("cannot read {path}: {source}")]
+    ReadFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: the keyword automaton cannot be built: {reason}", path.display())]
+    Automaton { path: PathBuf, reason: String },
+    #[error("{}:{line}: {message}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDepartment {
+    code: Spanned<String>,
+    name: Spanned<String>,
+    #[serde(default)]
+    aliases: Vec<Spanned<String>>,
+    summary: Spanned<String>,
+    categories: Spanned<Vec<Spanned<String>>>,
+    keywords: Spanned<BTreeMap<String, Spanned<f64>>>,
+    #[serde(default)]
+    negative: BTreeMap<String, Spanned<f64>>,
+}
+
+/// One file's text, for turning byte offsets into line numbers in errors.
+struct Source<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    fn line(&self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    }
+
+    fn error(&self, offset: usize, message: impl Into<String>) -> CatalogueError {
+        CatalogueError::Invalid {
+            path: self.path.to_path_buf(),
+            line: self.line(offset),
+            message: message.into(),
+        }
+    }
+}
+
+/// Loads all department files of `dir` in file-name order, with a checksum of their contents.
+pub(crate) fn load_dir(dir: &Path) -> Result<(Vec<Department>, u32), CatalogueError> {
+    let read_dir_error = |source| CatalogueError::ReadDir {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(read_dir_error)?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(read_dir_error)?;
+    files.retain(|p| p.extension().is_some_and(|e| e == "toml") && p.is_file());
+    files.sort();
+    if files.is_empty() {
+        return Err(CatalogueError::Empty {
+            path: dir.to_path_buf(),
+        });
+    }
+    let mut fingerprint = crc32fast::Hasher::new();
+    let mut departments = Vec::with_capacity(files.len());
+    // Where each code / name / alias was first claimed, for cross-file conflicts.
+    let mut claimed: HashMap<String, (String, String)> = HashMap::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).map_err(|source| CatalogueError::ReadFile {
+            path: path.clone(),
+            source,
+        })?;
+        fingerprint.update(path.file_name().unwrap_or_default().as_encoded_bytes());
+        fingerprint.update(text.as_bytes());
+        let src = Source { path, text: &text };
+        let (department, names) = parse_department(&src)?;
+        for (name, span_start) in names {
+            let here = format!("{}:{}", path.display(), src.line(span_start));
+            if let Some((code, first)) = claimed.get(&name) {
+                return Err(src.error(
+                    span_start,
+                    format!("'{name}' is already claimed by department '{code}' at {first}"),
+                ));
+            }
+            claimed.insert(name, (department.code.clone(), here));
+        }
+        departments.push(department);
+    }
+    Ok((departments, fingerprint.finalize()))
+}
+
+/// Parses and checks one file; also returns the code, name and aliases with their offsets so
+/// that the caller can check them against other files.
+fn parse_department(src: &Source) -> Result<(Department, Vec<(String, usize)>), CatalogueError> {
+    let raw: RawDepartment = toml::from_str(src.text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        src.error(offset, e.message().trim().to_string())
+    })?;
+
+    let code = raw.code.get_ref().trim();
+    if !valid_code(code) {
+        return Err(src.error(
+            raw.code.span().start,
+            format!("code '{code}' must be 2-32 characters of a-z, 0-9 and _, starting with a letter"),
+        ));
+    }
+    let stem = src.path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    if stem != code {
+        return Err(src.error(
+            raw.code.span().start,
+            format!("code '{code}' must match the file name: rename the file to {code}.toml"),
+        ));
+    }
+    let name = non_empty(src, &raw.name, "name")?;
+    let summary = non_empty(src, &raw.summary, "summary")?;
+
+    let mut names = vec![
+        (code.to_string(), raw.code.span().start),
+        (name.clone(), raw.name.span().start),
+    ];
+    let mut aliases = Vec::with_capacity(raw.aliases.len());
+    for alias in &raw.aliases {
+        let a = non_empty(src, alias, "alias")?;
+        if names.iter().any(|(n, _)| *n == a) {
+            return Err(src.error(alias.span().start, format!("alias '{a}' is listed twice")));
+        }
+        names.push((a.clone(), alias.span().start));
+        aliases.push(a);
+    }
+
+    if raw.categories.get_ref().is_empty() {
+        return Err(src.error(
+            raw.categories.span().start,
+            "categories is empty: list the history labels (事项分类) this department handles",
+        ));
+    }
+    let mut categories: Vec<String> = Vec::new();
+    for c in raw.categories.get_ref() {
+        let c_text = non_empty(src, c, "category")?;
+        if categories.contains(&c_text) {
+            return Err(src.error(c.span().start, format!("category '{c_text}' is listed twice")));
+        }
+        categories.push(c_text);
+    }
+
+    if raw.keywords.get_ref().is_empty() {
+        return Err(src.error(
+            raw.keywords.span().start,
+            "[keywords] is empty: a department needs duty keywords to be routed to",
+        ));
+    }
+    let mut seen: HashMap<String, (usize, &'static str)> = HashMap::new();
+    let keywords = weighted_terms(src, raw.keywords.get_ref(), "keywords", &mut seen)?;
+    let negative = weighted_terms(src, &raw.negative, "negative", &mut seen)?;
+
+    Ok((
+        Department {
+            code: code.to_string(),
+            name,
+            aliases,
+            summary,
+            categories,
+            keywords,
+            negative,
+            source: src.path.to_path_buf(),
+        },
+        names,
+    ))
+}
+
+/// Validates a keyword table. `seen` holds the normalised terms of this file so far, so that
+/// a term written twice (e.g. in full- and half-width) or both positive and negative is caught.
+fn weighted_terms(
+    src: &Source,
+    table: &BTreeMap<String, Spanned<f64>>,
+    table_name: &'static str,
+    seen: &mut HashMap<String, (usize, &'static str)>,
+) -> Result<Vec<(String, f32)>, CatalogueError> {
+    let mut terms = Vec::with_capacity(table.len());
+    for (term, weight) in table {
+        let at = weight.span().start;
+        let normalised = normalise(term);
+        if normalised.chars().count() < 2 || normalised.contains(' ') {
+            return Err(src.error(
+                at,
+                format!("[{table_name}] '{term}': a keyword needs at least 2 characters and no spaces"),
+            ));
+        }
+        let w = *weight.get_ref();
+        if !(w.is_finite() && w > 0.0 && w <= MAX_WEIGHT) {
+            return Err(src.error(
+                at,
+                format!("[{table_name}] '{term}' has weight {w}: weights must be above 0 and at most {MAX_WEIGHT}"),
+            ));
+        }
+        if let Some((line, other_table)) = seen.get(&normalised) {
+            return Err(src.error(
+                at,
+                format!(
+                    "[{table_name}] '{term}' conflicts with the same keyword in [{other_table}] at line {line}: keep one entry with one weight"
+                ),
+            ));
+        }
+        seen.insert(normalised.clone(), (src.line(at), table_name));
+        terms.push((normalised, w as f32));
+    }
+    Ok(terms)
+}
+
+fn non_empty(src: &Source, value: &Spanned<String>, field: &str) -> Result<String, CatalogueError> {
+    let v = value.get_ref().trim();
+    if v.is_empty() {
+        return Err(src.error(value.span().start, format!("{field} is empty")));
+    }
+    Ok(v.to_string())
+}
+
+fn valid_code(code: &str) -> bool {
+    let bytes = code.as_bytes();
+    (2..=32).contains(&bytes.len())
+        && bytes[0].is_ascii_lowercase()
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+}

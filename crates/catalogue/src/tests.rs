@@ -1,0 +1,220 @@
+use super::*;
+use std::path::PathBuf;
+use tempfile::TempDir;
+
+const HOUSING: &str = r#"code = "housing"
+name = "市住房和城乡建设局"
+aliases = ["住建局", "建委"]
+summary = "负责物业管理、房屋安全和建筑市场监管。"
+categories = ["城乡建设"]
+
+[keywords]
+"物业" = 2.0
+"电梯故障" = 3.0
+"工资" = 0.5
+
+[negative]
+"住房公积金" = 4.0
+"#;
+
+const LABOUR: &str = r#"code = "labour"
+name = "市人力资源和社会保障局"
+aliases = ["人社局"]
+summary = "负责就业、社会保险和劳动保障监察。"
+categories = ["劳动和社会保障"]
+
+[keywords]
+"农民工工资" = 5.0
+"工资" = 1.5
+"社保" = 2.5
+"#;
+
+const FUND: &str = r#"code = "housing_fund"
+name = "住房公积金管理中心"
+summary = "负责住房公积金的归集、提取和贷款。"
+categories = ["城乡建设", "劳动和社会保障"]
+
+[keywords]
+"住房公积金" = 5.0
+"公积金贷款" = 4.0
+"#;
+
+fn dir_with(files: &[(&str, &str)]) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+fn sample() -> (TempDir, Catalogue) {
+    let dir = dir_with(&[
+        ("housing.toml", HOUSING),
+        ("labour.toml", LABOUR),
+        ("housing_fund.toml", FUND),
+    ]);
+    let catalogue = Catalogue::load_dir(dir.path()).unwrap();
+    (dir, catalogue)
+}
+
+fn load_error(files: &[(&str, &str)]) -> String {
+    let dir = dir_with(files);
+    Catalogue::load_dir(dir.path()).unwrap_err().to_string()
+}
+
+fn index_of(c: &Catalogue, code: &str) -> usize {
+    c.departments().iter().position(|d| d.code == code).unwrap()
+}
+
+#[test]
+fn loads_departments_in_file_order() {
+    let (_dir, c) = sample();
+    let codes: Vec<&str> = c.departments().iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["housing", "housing_fund", "labour"]);
+    assert!(c.version().starts_with("3-"));
+    assert_eq!(
+        c.categories().collect::<Vec<_>>(),
+        ["劳动和社会保障", "城乡建设"]
+    );
+}
+
+#[test]
+fn resolves_labels_by_code_name_alias_and_category() {
+    let (_dir, c) = sample();
+    let labour = index_of(&c, "labour");
+    assert_eq!(c.resolve_label("labour"), LabelTarget::Department(labour));
+    assert_eq!(c.resolve_label("人社局"), LabelTarget::Department(labour));
+    // Exports often drop the 市 prefix.
+    assert_eq!(
+        c.resolve_label("人力资源和社会保障局"),
+        LabelTarget::Department(labour)
+    );
+    assert_eq!(
+        c.resolve_label("城乡建设"),
+        LabelTarget::Category(vec![index_of(&c, "housing"), index_of(&c, "housing_fund")])
+    );
+    assert_eq!(c.resolve_label("长兴岛经济区"), LabelTarget::Unknown);
+}
+
+#[test]
+fn scores_all_departments_in_one_pass_with_evidence() {
+    let (_dir, c) = sample();
+    let mut s = KeywordScores::default();
+    c.score("工地拖欠农民工工资，社保也没交，物业不管", &mut s);
+    let labour = index_of(&c, "labour");
+    let housing = index_of(&c, "housing");
+    // 农民工工资 is matched whole, so 工资 inside it does not count again.
+    assert_eq!(s.scores[labour], 5.0 + 2.5);
+    assert_eq!(s.scores[housing], 2.0);
+    let evidence: Vec<&str> = s.evidence(labour).iter().map(|h| c.keyword(h.keyword)).collect();
+    assert_eq!(evidence, ["农民工工资", "社保"]);
+}
+
+#[test]
+fn negative_keywords_lower_the_score_but_not_below_zero() {
+    let (_dir, c) = sample();
+    let mut s = KeywordScores::default();
+    c.score("想提取住房公积金，物业说不行", &mut s);
+    assert_eq!(s.scores[index_of(&c, "housing")], 0.0);
+    assert_eq!(s.scores[index_of(&c, "housing_fund")], 5.0);
+}
+
+#[test]
+fn repeated_keywords_count_once() {
+    let (_dir, c) = sample();
+    let mut s = KeywordScores::default();
+    c.score("社保社保社保", &mut s);
+    assert_eq!(s.scores[index_of(&c, "labour")], 2.5);
+    assert_eq!(s.hits.len(), 1);
+}
+
+#[test]
+fn keywords_are_normalised_like_text() {
+    let dir = dir_with(&[(
+        "telecom.toml",
+        "code = \"telecom\"\nname = \"通信管理局\"\nsummary = \"电信服务。\"\ncategories = [\"科技与信息产业\"]\n[keywords]\n\"ＷｉＦｉ信号\" = 2.0\n",
+    )]);
+    let c = Catalogue::load_dir(dir.path()).unwrap();
+    assert!(c.keywords().any(|k| k == "wifi信号"));
+}
+
+#[test]
+fn syntax_error_names_file_and_line() {
+    let broken = HOUSING.replace("\"物业\" = 2.0", "\"物业\" = ");
+    let e = load_error(&[("housing.toml", &broken)]);
+    assert!(e.contains("housing.toml:8:"), "{e}");
+}
+
+#[test]
+fn unknown_field_is_refused_with_its_line() {
+    let e = load_error(&[("housing.toml", &HOUSING.replace("summary", "sumary"))]);
+    assert!(e.contains("housing.toml:4:") && e.contains("sumary"), "{e}");
+}
+
+#[test]
+fn duplicate_code_names_both_files() {
+    let e = load_error(&[
+        ("housing.toml", HOUSING),
+        ("labour.toml", &LABOUR.replace("\"labour\"", "\"housing\"")),
+    ]);
+    assert!(e.contains("labour.toml:1:"), "{e}");
+    // Caught as a file-name mismatch first: each code lives in its own file.
+    assert!(e.contains("rename the file to housing.toml"), "{e}");
+}
+
+#[test]
+fn name_claimed_twice_names_both_places() {
+    let e = load_error(&[
+        ("housing.toml", HOUSING),
+        ("labour.toml", &LABOUR.replace("\"人社局\"", "\"住建局\"")),
+    ]);
+    assert!(e.contains("labour.toml:3:"), "{e}");
+    assert!(e.contains("housing") && e.contains("housing.toml:3"), "{e}");
+}
+
+#[test]
+fn empty_lists_are_refused() {
+    let e = load_error(&[("housing.toml", &HOUSING.replace("[\"城乡建设\"]", "[]"))]);
+    assert!(e.contains("housing.toml:5:") && e.contains("categories is empty"), "{e}");
+    let no_keywords = "code = \"x1\"\nname = \"某局\"\nsummary = \"某事。\"\ncategories = [\"政法\"]\n[keywords]\n";
+    let e = load_error(&[("x1.toml", no_keywords)]);
+    assert!(e.contains("[keywords] is empty"), "{e}");
+}
+
+#[test]
+fn conflicting_keyword_weights_are_refused() {
+    // The same keyword, once full-width, once half-width, with two weights.
+    let twice = HOUSING.replace("\"工资\" = 0.5", "\"工资\" = 0.5\n\"ＥＴＣ\" = 1.0\n\"etc\" = 2.0");
+    let e = load_error(&[("housing.toml", &twice)]);
+    assert!(e.contains("conflicts with the same keyword"), "{e}");
+    // Positive and negative at once.
+    let both = HOUSING.replace("\"住房公积金\" = 4.0", "\"物业\" = 1.0");
+    let e = load_error(&[("housing.toml", &both)]);
+    assert!(e.contains("housing.toml:13:") && e.contains("line 8"), "{e}");
+}
+
+#[test]
+fn bad_weights_and_short_keywords_are_refused() {
+    let e = load_error(&[("housing.toml", &HOUSING.replace("= 3.0", "= 30.0"))]);
+    assert!(e.contains("housing.toml:9:") && e.contains("weight 30"), "{e}");
+    let e = load_error(&[("housing.toml", &HOUSING.replace("\"工资\" = 0.5", "\"房\" = 0.5"))]);
+    assert!(e.contains("at least 2 characters"), "{e}");
+}
+
+#[test]
+fn code_must_match_file_name_and_format() {
+    let e = load_error(&[("other.toml", HOUSING)]);
+    assert!(e.contains("other.toml:1:") && e.contains("housing.toml"), "{e}");
+    let e = load_error(&[("Bad.toml", &HOUSING.replace("\"housing\"", "\"Bad\""))]);
+    assert!(e.contains("must be 2-32 characters"), "{e}");
+}
+
+#[test]
+fn missing_or_empty_directory_is_an_error() {
+    let e = Catalogue::load_dir(&PathBuf::from("/nonexistent/catalogue"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("/nonexistent/catalogue"), "{e}");
+    let e = load_error(&[("notes.txt", "not a department")]);
+    assert!(e.contains("no department files"), "{e}");
+}

@@ -1,0 +1,377 @@
+//! Hashed sparse features: word unigrams and bigrams from jieba, plus character n-grams.
+//!
+//! A document becomes a sparse vector: each distinct bucket gets `1 + ln(count)` (sub-linear
+//! term frequency), and the vector is scaled to unit L2 length so that long and short
+//! petitions score on the same scale.
+
+use crate::hash;
+use crate::segment::Segmenter;
+use serde::{Deserialize, Serialize};
+
+/// Seeds that keep the three feature kinds apart in the hash space.
+const SEED_WORD: u64 = 0x0077_6f72_64;
+const SEED_PAIR: u64 = 0x7061_6972;
+const SEED_CHARS: u64 = 0x6368_6172_73;
+
+/// How text becomes features. Stored in the model file: serving must use the training values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureConfig {
+    /// Features are hashed into `2^hash_bits` buckets.
+    pub hash_bits: u8,
+    /// 1: word unigrams; 2: unigrams and bigrams.
+    pub word_ngrams: u8,
+    /// Shortest character n-gram (0 disables character n-grams).
+    pub char_ngram_min: u8,
+    /// Longest character n-gram.
+    pub char_ngram_max: u8,
+    /// Whether jieba's HMM guesses words missing from its dictionary.
+    pub hmm: bool,
+}
+
+impl Default for FeatureConfig {
+    fn default() -> Self {
+        FeatureConfig {
+            hash_bits: 20,
+            word_ngrams: 2,
+            char_ngram_min: 1,
+            char_ngram_max: 3,
+            hmm: false,
+        }
+    }
+}
+
+/// A [`FeatureConfig`] value outside its valid range.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("invalid feature configuration: {0}")]
+pub struct FeatureConfigError(String);
+
+impl FeatureConfig {
+    /// Checks every field; the error says which one and its valid range.
+    pub fn validate(&self) -> Result<(), FeatureConfigError> {
+        if !(12..=26).contains(&self.hash_bits) {
+            return Err(FeatureConfigError(format!(
+                "hash_bits is {}, must be 12 to 26",
+                self.hash_bits
+            )));
+        }
+        if !(1..=2).contains(&self.word_ngrams) {
+            return Err(FeatureConfigError(format!(
+                "word_ngrams is {}, must be 1 or 2",
+                self.word_ngrams
+            )));
+        }
+        let (lo, hi) = (self.char_ngram_min, self.char_ngram_max);
+        if lo != 0 && !(lo <= hi && hi <= 5) {
+            return Err(FeatureConfigError(format!(
+                "char n-gram range {lo}..={hi} is invalid: need 1 <= min <= max <= 5, or min = 0 to disable"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// What produced a feature; with [`Feature::span`] it lets evidence be shown as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeatureKind {
+    /// A jieba word.
+    Word,
+    /// Two adjacent jieba words.
+    WordPair,
+    /// A run of characters.
+    Chars,
+}
+
+/// One distinct feature of a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Feature {
+    /// Hash bucket, below `2^hash_bits`.
+    pub bucket: u32,
+    pub kind: FeatureKind,
+    /// Byte range in the analysed text of the first occurrence.
+    pub span: (u32, u32),
+}
+
+/// The sparse vector of one document: distinct features sorted by bucket, with their values.
+#[derive(Debug, Default, Clone)]
+pub struct DocFeatures {
+    pub features: Vec<Feature>,
+    pub values: Vec<f32>,
+}
+
+impl DocFeatures {
+    /// Number of distinct features.
+    pub fn len(&self) -> usize {
+        self.features.len()
+    }
+
+    /// True when the document produced no feature at all.
+    pub fn is_empty(&self) -> bool {
+        self.features.is_empty()
+    }
+
+    /// `(bucket, value)` pairs in bucket order.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, f32)> + '_ {
+        self.features.iter().map(|f| f.bucket).zip(self.values.iter().copied())
+    }
+}
+
+/// Turns normalised text into [`DocFeatures`]. Cheap to share between threads.
+#[derive(Debug)]
+pub struct FeatureExtractor {
+    config: FeatureConfig,
+    segmenter: Segmenter,
+    shift: u32,
+}
+
+/// Reusable buffers, so that routing a petition allocates nothing once warmed up.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    raw: Vec<Feature>,
+    chars: Vec<(u32, char)>,
+}
+
+impl FeatureExtractor {
+    /// Builds an extractor; `user_words` go into the jieba dictionary.
+    pub fn new<'w>(
+        config: FeatureConfig,
+        user_words: impl IntoIterator<Item = &'w str>,
+    ) -> Result<Self, FeatureConfigError> {
+        config.validate()?;
+        let segmenter = Segmenter::new(user_words, config.hmm);
+        let shift = 64 - u32::from(config.hash_bits);
+        Ok(FeatureExtractor {
+            config,
+            segmenter,
+            shift,
+        })
+    }
+
+    /// The configuration this extractor was built with.
+    pub fn config(&self) -> &FeatureConfig {
+        &self.config
+    }
+
+    /// Number of hash buckets.
+    pub fn dimension(&self) -> usize {
+        1 << self.config.hash_bits
+    }
+
+    /// The segmenter, for callers that also want the words.
+    pub fn segmenter(&self) -> &Segmenter {
+        &self.segmenter
+    }
+
+    /// Extracts the features of already normalised `text` into `out`.
+    pub fn extract_into(&self, text: &str, scratch: &mut Scratch, out: &mut DocFeatures) {
+        scratch.raw.clear();
+        self.word_features(text, &mut scratch.raw);
+        if self.config.char_ngram_min > 0 {
+            self.char_features(text, &mut scratch.chars, &mut scratch.raw);
+        }
+        collapse(&mut scratch.raw, out);
+    }
+
+    /// Extracts the features of `text` with fresh buffers (training, tests).
+    pub fn extract(&self, text: &str) -> DocFeatures {
+        let mut out = DocFeatures::default();
+        self.extract_into(text, &mut Scratch::default(), &mut out);
+        out
+    }
+
+    fn bucket(&self, h: u64) -> u32 {
+        // `shift` is at least 38, so the result fits in u32.
+        (hash::finish(h) >> self.shift) as u32
+    }
+
+    fn word_features(&self, text: &str, out: &mut Vec<Feature>) {
+        let base = text.as_ptr() as usize;
+        let mut previous: Option<(u64, u32)> = None;
+        let mut words = Vec::new();
+        self.segmenter.cut_into(text, &mut words);
+        for word in words {
+            let start = (word.as_ptr() as usize - base) as u32;
+            let end = start + word.len() as u32;
+            let h = word_hash(word);
+            out.push(Feature {
+                bucket: self.bucket(h),
+                kind: FeatureKind::Word,
+                span: (start, end),
+            });
+            if self.config.word_ngrams >= 2 {
+                if let Some((ph, pstart)) = previous {
+                    out.push(Feature {
+                        bucket: self.bucket(hash::step(hash::step(SEED_PAIR, ph), h)),
+                        kind: FeatureKind::WordPair,
+                        span: (pstart, end),
+                    });
+                }
+            }
+            previous = Some((h, start));
+        }
+    }
+
+    fn char_features(&self, text: &str, chars: &mut Vec<(u32, char)>, out: &mut Vec<Feature>) {
+        let (lo, hi) = (
+            usize::from(self.config.char_ngram_min),
+            usize::from(self.config.char_ngram_max),
+        );
+        // n-grams stay within runs of non-space characters.
+        for (run_start, run) in runs(text) {
+            chars.clear();
+            chars.extend(run.char_indices().map(|(i, c)| ((run_start + i) as u32, c)));
+            for i in 0..chars.len() {
+                let mut h = SEED_CHARS;
+                for n in 1..=hi.min(chars.len() - i) {
+                    let (_, c) = chars[i + n - 1];
+                    h = hash::step(h, u64::from(fold_digit(c)));
+                    if n >= lo {
+                        let start = chars[i].0;
+                        let end = chars.get(i + n).map_or(run_start + run.len(), |&(p, _)| p as usize);
+                        out.push(Feature {
+                            bucket: self.bucket(h),
+                            kind: FeatureKind::Chars,
+                            span: (start, end as u32),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs of non-space characters with their byte offsets (normalised text has single spaces).
+fn runs(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let base = text.as_ptr() as usize;
+    text.split(' ')
+        .filter(|r| !r.is_empty())
+        .map(move |r| (r.as_ptr() as usize - base, r))
+}
+
+/// Digits are folded to 0: phone numbers, dates and amounts carry no routing signal digit by
+/// digit, and must not turn into thousands of one-off features.
+fn fold_digit(c: char) -> char {
+    if c.is_ascii_digit() {
+        '0'
+    } else {
+        c
+    }
+}
+
+fn word_hash(word: &str) -> u64 {
+    if word.bytes().any(|b| b.is_ascii_digit()) {
+        let folded: Vec<u8> = word
+            .bytes()
+            .map(|b| if b.is_ascii_digit() { b'0' } else { b })
+            .collect();
+        hash::bytes(SEED_WORD, &folded)
+    } else {
+        hash::bytes(SEED_WORD, word.as_bytes())
+    }
+}
+
+/// Sorts raw features by bucket, merges repeats into `1 + ln(count)` and scales to unit length.
+fn collapse(raw: &mut [Feature], out: &mut DocFeatures) {
+    out.features.clear();
+    out.values.clear();
+    raw.sort_unstable_by_key(|f| f.bucket);
+    let mut norm = 0f32;
+    let mut i = 0;
+    while i < raw.len() {
+        let first = raw[i];
+        let mut j = i + 1;
+        while j < raw.len() && raw[j].bucket == first.bucket {
+            j += 1;
+        }
+        let v = 1.0 + ((j - i) as f32).ln();
+        norm += v * v;
+        out.features.push(first);
+        out.values.push(v);
+        i = j;
+    }
+    if norm > 0.0 {
+        let inv = norm.sqrt().recip();
+        out.values.iter_mut().for_each(|v| *v *= inv);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn extractor(config: FeatureConfig) -> FeatureExtractor {
+        FeatureExtractor::new(config, ["农民工工资"]).unwrap()
+    }
+
+    #[test]
+    fn vector_is_unit_length_sorted_and_distinct() {
+        let doc = extractor(FeatureConfig::default()).extract("拖欠农民工工资，农民工工资至今未付");
+        let norm: f32 = doc.values.iter().map(|v| v * v).sum();
+        assert!((norm - 1.0).abs() < 1e-5);
+        assert!(doc.features.windows(2).all(|w| w[0].bucket < w[1].bucket));
+    }
+
+    #[test]
+    fn repeated_words_weigh_more_but_sublinearly() {
+        let e = extractor(FeatureConfig {
+            char_ngram_min: 0,
+            word_ngrams: 1,
+            ..FeatureConfig::default()
+        });
+        let text = "农民工工资 农民工工资 农民工工资 停水";
+        let doc = e.extract(text);
+        let value_of = |word: &str| {
+            doc.features
+                .iter()
+                .zip(&doc.values)
+                .find(|(f, _)| &text[f.span.0 as usize..f.span.1 as usize] == word)
+                .map(|(_, v)| *v)
+                .unwrap()
+        };
+        let ratio = value_of("农民工工资") / value_of("停水");
+        assert!((ratio - (1.0 + 3f32.ln())).abs() < 1e-4, "ratio {ratio}");
+    }
+
+    #[test]
+    fn spans_point_at_the_terms() {
+        let text = "小区 停水三天";
+        let doc = extractor(FeatureConfig::default()).extract(text);
+        let terms: Vec<(&str, FeatureKind)> = doc
+            .features
+            .iter()
+            .map(|f| (&text[f.span.0 as usize..f.span.1 as usize], f.kind))
+            .collect();
+        assert!(terms.contains(&("停水", FeatureKind::Word)), "{terms:?}");
+        assert!(terms.contains(&("停水三", FeatureKind::Chars)), "{terms:?}");
+        // Character n-grams never cross a space.
+        assert!(!terms.iter().any(|(t, k)| *k == FeatureKind::Chars && t.contains(' ')));
+    }
+
+    #[test]
+    fn digits_do_not_make_new_features() {
+        let e = extractor(FeatureConfig::default());
+        let a: Vec<u32> = e.extract("电话13812345678").iter().map(|(b, _)| b).collect();
+        let b: Vec<u32> = e.extract("电话13998765432").iter().map(|(b, _)| b).collect();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn config_validation_names_the_field() {
+        let bad = FeatureConfig {
+            hash_bits: 40,
+            ..FeatureConfig::default()
+        };
+        assert!(bad.validate().unwrap_err().to_string().contains("hash_bits"));
+        let bad = FeatureConfig {
+            char_ngram_min: 4,
+            char_ngram_max: 2,
+            ..FeatureConfig::default()
+        };
+        assert!(FeatureExtractor::new(bad, []).is_err());
+    }
+
+    #[test]
+    fn empty_text_has_no_features() {
+        assert!(extractor(FeatureConfig::default()).extract("").is_empty());
+    }
+}

@@ -1,0 +1,17 @@
+//! Petition text handling shared by training and routing: one canonical form of the text
+//! ([`normalise`]), jieba segmentation with the duty-list keywords in its dictionary
+//! ([`Segmenter`]), and hashed word / character n-gram features ([`FeatureExtractor`]).
+//!
+//! Everything here must behave identically at training and at serving time, so the feature
+//! configuration and the hash function are part of the model file format.
+
+mod features;
+mod hash;
+mod normalise;
+mod segment;
+
+pub use features::{
+    DocFeatures, Feature, FeatureConfig, FeatureConfigError, FeatureExtractor, FeatureKind, Scratch,
+};
+pub use normalise::{normalise, normalise_into, Normalised};
+pub use segment::Segmenter;

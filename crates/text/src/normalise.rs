@@ -1,0 +1,192 @@
+//! One canonical form for petition text, whatever channel it came from: web forms paste HTML,
+//! hotline seats type full-width letters and digits, scanned letters carry odd whitespace.
+
+/// What [`normalise_into`] did to a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Normalised {
+    /// Characters written to the output.
+    pub chars: usize,
+    /// True when the input had more than `max_chars` characters after normalisation and the
+    /// rest was not analysed.
+    pub truncated: bool,
+}
+
+/// Longest HTML tag we are willing to skip; a lone `<` in prose must not swallow the text.
+const MAX_TAG_BYTES: usize = 256;
+/// Longest character reference (`&#x1F600;`, `&nbsp;`) we decode.
+const MAX_ENTITY_BYTES: usize = 10;
+
+/// Normalises `raw` into a new string, with no length cap.
+pub fn normalise(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    normalise_into(raw, usize::MAX, &mut out);
+    out
+}
+
+/// Writes the canonical form of `raw` into `out` (cleared first), keeping at most `max_chars`
+/// characters so that arbitrarily large input costs at most linear time in the cap.
+///
+/// The canonical form: full-width ASCII and the ideographic space folded to half-width, ASCII
+/// lower-cased, HTML tags dropped and character references decoded, zero-width and control
+/// characters removed, runs of whitespace collapsed to one space, no leading or trailing space.
+pub fn normalise_into(raw: &str, max_chars: usize, out: &mut String) -> Normalised {
+    out.clear();
+    let mut chars = 0usize;
+    let mut pending_space = false;
+    let bytes = raw.as_bytes();
+    let mut pos = 0usize;
+    while pos < raw.len() {
+        let Some(c) = raw[pos..].chars().next() else { break };
+        let mut next = pos + c.len_utf8();
+        let mapped = match c {
+            '<' => match tag_end(bytes, pos) {
+                Some(end) => {
+                    next = end;
+                    Some(' ')
+                }
+                None => Some('<'),
+            },
+            '&' => match decode_entity(&raw[pos..]) {
+                Some((decoded, len)) => {
+                    next = pos + len;
+                    fold_char(decoded)
+                }
+                None => Some('&'),
+            },
+            _ => fold_char(c),
+        };
+        pos = next;
+        let Some(m) = mapped else { continue };
+        if m == ' ' {
+            pending_space = chars > 0;
+            continue;
+        }
+        let needed = 1 + usize::from(pending_space);
+        if chars + needed > max_chars {
+            return Normalised {
+                chars,
+                truncated: true,
+            };
+        }
+        if pending_space {
+            out.push(' ');
+            chars += 1;
+            pending_space = false;
+        }
+        out.push(m);
+        chars += 1;
+    }
+    Normalised {
+        chars,
+        truncated: false,
+    }
+}
+
+/// Maps one character to its canonical form: `None` drops it, `Some(' ')` is whitespace.
+fn fold_char(c: char) -> Option<char> {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => {
+            // Full-width ASCII block sits at a fixed offset from ASCII.
+            char::from_u32(c as u32 - 0xFEE0).map(|h| h.to_ascii_lowercase())
+        }
+        '\u{3000}' | '\u{00A0}' => Some(' '),
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' => None,
+        c if c.is_whitespace() || c.is_control() => Some(' '),
+        c => Some(c.to_ascii_lowercase()),
+    }
+}
+
+/// If an HTML tag starts at `start` (`<p>`, `</div>`, `<br/>`, `<!-- -->`), the byte offset
+/// just past its `>`.
+fn tag_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let first = *bytes.get(start + 1)?;
+    if !(first.is_ascii_alphabetic() || first == b'/' || first == b'!') {
+        return None;
+    }
+    let window = &bytes[start..bytes.len().min(start + MAX_TAG_BYTES)];
+    window.iter().position(|&b| b == b'>').map(|i| start + i + 1)
+}
+
+/// Decodes a character reference at the start of `s`: the character and the bytes it spans.
+fn decode_entity(s: &str) -> Option<(char, usize)> {
+    let window = &s.as_bytes()[..s.len().min(MAX_ENTITY_BYTES)];
+    let semi = window.iter().position(|&b| b == b';')?;
+    let name = s.get(1..semi)?;
+    let c = match name {
+        "nbsp" | "ensp" | "emsp" => ' ',
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        _ => {
+            let code = if let Some(hex) = name.strip_prefix("#x").or(name.strip_prefix("#X")) {
+                u32::from_str_radix(hex, 16).ok()?
+            } else {
+                name.strip_prefix('#')?.parse().ok()?
+            };
+            char::from_u32(code)?
+        }
+    };
+    Some((c, semi + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_full_width_and_case() {
+        assert_eq!(normalise("ＡＢＣ１２３，Ｘｙ"), "abc123,xy");
+        assert_eq!(normalise("WiFi信号差"), "wifi信号差");
+    }
+
+    #[test]
+    fn collapses_whitespace_and_trims() {
+        assert_eq!(normalise("  小区\u{3000}\u{3000}停水\r\n\t三天  "), "小区 停水 三天");
+    }
+
+    #[test]
+    fn strips_markup_and_decodes_entities() {
+        assert_eq!(
+            normalise("<p>楼道&nbsp;堆放&amp;杂物</p><br/>&#21344;道"),
+            "楼道 堆放&杂物 占道"
+        );
+        // A lone '<' in prose is text, not a tag.
+        assert_eq!(normalise("工资<3000元"), "工资<3000元");
+        assert_eq!(normalise("a & b"), "a & b");
+    }
+
+    #[test]
+    fn drops_zero_width_and_control_characters() {
+        assert_eq!(normalise("噪\u{200B}音\u{FEFF}扰民\u{0007}"), "噪音扰民");
+    }
+
+    #[test]
+    fn caps_length_without_splitting_characters() {
+        let mut out = String::new();
+        let r = normalise_into("一二三 四五六", 5, &mut out);
+        assert_eq!(out, "一二三 四");
+        assert_eq!(
+            r,
+            Normalised {
+                chars: 5,
+                truncated: true
+            }
+        );
+        let r = normalise_into("一二三", 3, &mut out);
+        assert!(!r.truncated);
+        assert_eq!(out, "一二三");
+    }
+
+    #[test]
+    fn whitespace_only_becomes_empty() {
+        assert_eq!(normalise(" \u{3000}\n<br>&nbsp;"), "");
+    }
+
+    #[test]
+    fn is_idempotent() {
+        let once = normalise("<b>Ｈｏｔｌｉｎｅ</b>  １２３４５ 热线");
+        assert_eq!(normalise(&once), once);
+    }
+}

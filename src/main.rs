@@ -1,1 +1,41 @@
-fn main() {}
+//! petition-router: the command line. Thin: every command parses its arguments, calls the
+//! library crates and prints.
+
+mod commands;
+mod paths;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "petition-router", version, about = "Routes Chinese petitions to the competent department, with evidence")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Route one petition and print the suggestions as JSON.
+    Route(commands::RouteArgs),
+    /// Train a model from labelled history.
+    Train(commands::TrainArgs),
+    /// Evaluate a model on labelled history: accuracy, macro-F1, top-3.
+    Eval(commands::EvalArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Route(a) => commands::route(a),
+        Command::Train(a) => commands::train(a),
+        Command::Eval(a) => commands::eval(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

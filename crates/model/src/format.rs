@@ -1,0 +1,173 @@
+//! The model file: one self-contained, versioned, checksummed file.
+//!
+//! ```text
+//! magic      8 bytes  "PRMODEL\n"
+//! version    u32 LE   FORMAT_VERSION
+//! header_len u64 LE
+//! header     JSON     labels, features, user words, calibration, card, shapes
+//! buckets    u32 LE × rows
+//! idf        f32 LE × rows
+//! weights    f32 LE × rows × labels   (row-major)
+//! bias       f32 LE × labels
+//! checksum   u32 LE   CRC-32 of everything before it
+//! ```
+
+use crate::classifier::LinearClassifier;
+use crate::model::{Calibration, Model, ModelCard};
+use crate::ModelError;
+use pr_text::FeatureConfig;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+const MAGIC: &[u8; 8] = b"PRMODEL\n";
+/// Bumped whenever the layout or the meaning of any field changes.
+pub const FORMAT_VERSION: u32 = 1;
+const PREAMBLE: usize = 8 + 4 + 8;
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Header {
+    labels: Vec<String>,
+    features: FeatureConfig,
+    user_words: Vec<String>,
+    calibration: Calibration,
+    card: ModelCard,
+    rows: usize,
+}
+
+/// Serialises `model` to bytes.
+pub fn to_bytes(model: &Model) -> Result<Vec<u8>, ModelError> {
+    let c = model.classifier();
+    let header = Header {
+        labels: model.labels().to_vec(),
+        features: model.extractor().config().clone(),
+        user_words: model.user_words().to_vec(),
+        calibration: model.calibration().clone(),
+        card: model.card().clone(),
+        rows: c.buckets().len(),
+    };
+    let header = serde_json::to_vec(&header).map_err(|e| ModelError::InvalidData(e.to_string()))?;
+    let mut out = Vec::with_capacity(
+        PREAMBLE
+            + header.len()
+            + 4 * (2 * c.buckets().len() + c.weights().len() + c.bias().len() + 1),
+    );
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    out.extend_from_slice(&header);
+    c.buckets().iter().for_each(|b| out.extend_from_slice(&b.to_le_bytes()));
+    c.idf().iter().for_each(|w| out.extend_from_slice(&w.to_le_bytes()));
+    c.weights().iter().for_each(|w| out.extend_from_slice(&w.to_le_bytes()));
+    c.bias().iter().for_each(|w| out.extend_from_slice(&w.to_le_bytes()));
+    let checksum = crc32fast::hash(&out);
+    out.extend_from_slice(&checksum.to_le_bytes());
+    Ok(out)
+}
+
+/// Parses a model from bytes; `path` is only used in error messages.
+pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model, ModelError> {
+    let corrupt = |reason: String| ModelError::Corrupt {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if bytes.len() < PREAMBLE || &bytes[..8] != MAGIC {
+        return Err(corrupt(
+            "not a petition-router model file (wrong magic bytes)".into(),
+        ));
+    }
+    let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default());
+    if version != FORMAT_VERSION {
+        return Err(corrupt(format!(
+            "model format version {version}, but this build reads version {FORMAT_VERSION}: retrain the model with this version"
+        )));
+    }
+    let header_len = u64::from_le_bytes(bytes[12..20].try_into().unwrap_or_default());
+    let header_end = usize::try_from(header_len)
+        .ok()
+        .and_then(|l| l.checked_add(PREAMBLE))
+        .filter(|&end| end <= bytes.len())
+        .ok_or_else(|| corrupt(format!("truncated: the header alone needs {header_len} bytes")))?;
+    let header: Header = serde_json::from_slice(&bytes[PREAMBLE..header_end])
+        .map_err(|e| corrupt(format!("unreadable header: {e}")))?;
+    let n_labels = header.labels.len();
+    let payload_words = header
+        .rows
+        .checked_mul(n_labels + 2)
+        .and_then(|w| w.checked_add(n_labels + 1))
+        .ok_or_else(|| corrupt("impossible weight matrix size".into()))?;
+    let expected = header_end + 4 * payload_words;
+    if bytes.len() != expected {
+        return Err(corrupt(format!(
+            "{}: expected {expected} bytes, found {}",
+            if bytes.len() < expected { "truncated" } else { "trailing bytes" },
+            bytes.len()
+        )));
+    }
+    let stored = u32::from_le_bytes(bytes[expected - 4..].try_into().unwrap_or_default());
+    let actual = crc32fast::hash(&bytes[..expected - 4]);
+    if stored != actual {
+        return Err(corrupt(format!(
+            "checksum mismatch (stored {stored:08x}, computed {actual:08x}): the file is damaged"
+        )));
+    }
+    let words = |start: usize, count: usize| {
+        bytes[start..start + 4 * count]
+            .chunks_exact(4)
+            .map(|c| [c[0], c[1], c[2], c[3]])
+    };
+    let buckets: Vec<u32> = words(header_end, header.rows).map(u32::from_le_bytes).collect();
+    let idf: Vec<f32> = words(header_end + 4 * header.rows, header.rows)
+        .map(f32::from_le_bytes)
+        .collect();
+    let w_start = header_end + 8 * header.rows;
+    let weights: Vec<f32> = words(w_start, header.rows * n_labels).map(f32::from_le_bytes).collect();
+    let bias: Vec<f32> = words(w_start + 4 * header.rows * n_labels, n_labels)
+        .map(f32::from_le_bytes)
+        .collect();
+    let dimension = 1usize << header.features.hash_bits.min(30);
+    header
+        .features
+        .validate()
+        .map_err(|e| corrupt(e.to_string()))?;
+    let classifier = LinearClassifier::new(dimension, n_labels, buckets, idf, weights, bias)
+        .map_err(|e| corrupt(e.to_string()))?;
+    let mut model = Model::new(
+        header.labels,
+        header.features,
+        header.user_words,
+        classifier,
+        header.calibration,
+        header.card,
+    )
+    .map_err(|e| corrupt(e.to_string()))?;
+    model.set_version(format!("{actual:08x}"));
+    Ok(model)
+}
+
+impl Model {
+    /// Writes the model to `path` atomically (temporary file, then rename), and sets its
+    /// version.
+    pub fn save(&mut self, path: &Path) -> Result<(), ModelError> {
+        let bytes = to_bytes(self)?;
+        let io = |source| ModelError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, &bytes).map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)?;
+        let checksum = crc32fast::hash(&bytes[..bytes.len() - 4]);
+        self.set_version(format!("{checksum:08x}"));
+        Ok(())
+    }
+
+    /// Loads and verifies a model file.
+    pub fn load(path: &Path) -> Result<Model, ModelError> {
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        from_bytes(&bytes, path)
+    }
+}

@@ -1,0 +1,245 @@
+//! The model as shipped: labels, feature configuration, jieba user words, classifier weights,
+//! calibration and model card, in one file.
+
+use crate::classifier::LinearClassifier;
+use crate::metrics::Metrics;
+use crate::params::ValidTrainParams;
+use crate::ModelError;
+use pr_text::{DocFeatures, FeatureConfig, FeatureExtractor, FeatureKind, Scratch};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Turns raw label scores into probabilities, and the weights of the fusion layer fitted on
+/// held-out folds (interpreted by the router).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calibration {
+    /// Softmax temperature: `p = softmax(temperature · scores)`.
+    pub temperature: f32,
+    /// Fusion layer: logistic-regression weights over the router's per-candidate features.
+    pub fusion: Option<FusionWeights>,
+}
+
+/// A small dense logistic layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FusionWeights {
+    /// Names of the inputs, in order; a router that computes other inputs must refuse them.
+    pub inputs: Vec<String>,
+    pub weights: Vec<f64>,
+    pub intercept: f64,
+}
+
+/// What the history held.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryInfo {
+    /// File name of the history (no directories: they may reveal people's names).
+    pub file: String,
+    pub rows: usize,
+    /// CRC-32 of the texts and labels used, to tell whether two models saw the same data.
+    pub fingerprint: String,
+    pub label_counts: BTreeMap<String, usize>,
+}
+
+/// Cross-validated quality, measured before the final fit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CrossValidation {
+    pub folds: usize,
+    /// The linear model alone.
+    pub model: Metrics,
+    /// Model and keyword scores fused, as `route` answers.
+    pub fused: Metrics,
+    /// Mean |confidence − accuracy| over ten confidence bins (expected calibration error).
+    pub calibration_error: f64,
+}
+
+/// The model card: where the model came from and how good it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelCard {
+    /// UTC time of training, RFC 3339.
+    pub created_at: String,
+    /// petition-router version that trained it.
+    pub tool_version: String,
+    pub history: HistoryInfo,
+    pub params: ValidTrainParams,
+    pub catalogue_version: String,
+    pub cross_validation: Option<CrossValidation>,
+    pub train_seconds: f64,
+}
+
+/// A loaded or freshly trained model.
+#[derive(Debug)]
+pub struct Model {
+    labels: Vec<String>,
+    user_words: Vec<String>,
+    extractor: FeatureExtractor,
+    classifier: LinearClassifier,
+    calibration: Calibration,
+    card: ModelCard,
+    version: String,
+}
+
+/// A model term that pushed the decision towards a label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TermWeight {
+    pub term: String,
+    /// Contribution to the label's score (value × weight).
+    pub weight: f32,
+}
+
+impl Model {
+    /// Assembles a model from its parts; builds the segmenter with `user_words`.
+    pub fn new(
+        labels: Vec<String>,
+        features: FeatureConfig,
+        user_words: Vec<String>,
+        classifier: LinearClassifier,
+        calibration: Calibration,
+        card: ModelCard,
+    ) -> Result<Model, ModelError> {
+        if labels.len() != classifier.n_labels() {
+            return Err(ModelError::InvalidData(format!(
+                "{} label names for a classifier of {} labels",
+                labels.len(),
+                classifier.n_labels()
+            )));
+        }
+        let extractor = FeatureExtractor::new(features, user_words.iter().map(String::as_str))
+            .map_err(|e| ModelError::InvalidData(e.to_string()))?;
+        if extractor.dimension() != classifier.dimension() {
+            return Err(ModelError::InvalidData(format!(
+                "classifier hash space {} does not match feature configuration {}",
+                classifier.dimension(),
+                extractor.dimension()
+            )));
+        }
+        if !(calibration.temperature.is_finite() && calibration.temperature > 0.0) {
+            return Err(ModelError::InvalidData(format!(
+                "calibration temperature {} must be positive",
+                calibration.temperature
+            )));
+        }
+        Ok(Model {
+            labels,
+            user_words,
+            extractor,
+            classifier,
+            calibration,
+            card,
+            version: String::new(),
+        })
+    }
+
+    pub(crate) fn set_version(&mut self, version: String) {
+        self.version = version;
+    }
+
+    /// Label names, indexed like scores.
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    /// Words added to jieba's dictionary at training time.
+    pub fn user_words(&self) -> &[String] {
+        &self.user_words
+    }
+
+    /// The feature extractor (segmenter included).
+    pub fn extractor(&self) -> &FeatureExtractor {
+        &self.extractor
+    }
+
+    /// The linear classifier.
+    pub fn classifier(&self) -> &LinearClassifier {
+        &self.classifier
+    }
+
+    /// Calibration and fusion weights.
+    pub fn calibration(&self) -> &Calibration {
+        &self.calibration
+    }
+
+    /// The model card.
+    pub fn card(&self) -> &ModelCard {
+        &self.card
+    }
+
+    /// Checksum-derived version of the saved file (`unsaved` before the first save).
+    pub fn version(&self) -> &str {
+        if self.version.is_empty() {
+            "unsaved"
+        } else {
+            &self.version
+        }
+    }
+
+    /// Features of normalised `text`.
+    pub fn analyse_into(&self, text: &str, scratch: &mut Scratch, out: &mut DocFeatures) {
+        self.extractor.extract_into(text, scratch, out);
+    }
+
+    /// Raw label scores of a document.
+    pub fn scores_into(&self, doc: &DocFeatures, out: &mut Vec<f32>) {
+        self.classifier.scores_into(doc.iter(), out);
+    }
+
+    /// Calibrated probabilities from raw scores, in place.
+    pub fn probabilities(&self, scores: &mut [f32]) {
+        softmax(scores, self.calibration.temperature);
+    }
+
+    /// The `n` features of `doc` that pushed label `label` up the most, as text of `text`
+    /// (the normalised text `doc` was extracted from). Words are preferred over character
+    /// runs of the same text; a term appears once.
+    pub fn top_terms(&self, doc: &DocFeatures, text: &str, label: usize, n: usize) -> Vec<TermWeight> {
+        let norm = self.classifier.norm(doc.iter());
+        if norm <= 0.0 {
+            return Vec::new();
+        }
+        let mut contributions: Vec<(f32, &pr_text::Feature)> = doc
+            .features
+            .iter()
+            .zip(&doc.values)
+            .filter_map(|(f, &v)| {
+                let (idf, row) = self.classifier.row(f.bucket)?;
+                let c = row.get(label)? * v * idf / norm;
+                (c > 0.0).then_some((c, f))
+            })
+            .collect();
+        contributions.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut out: Vec<TermWeight> = Vec::with_capacity(n);
+        for (c, f) in contributions {
+            let Some(term) = text.get(f.span.0 as usize..f.span.1 as usize) else {
+                continue;
+            };
+            // Single characters say little to a clerk.
+            if f.kind == FeatureKind::Chars && term.chars().count() < 2 {
+                continue;
+            }
+            if out.iter().any(|t| t.term == term) {
+                continue;
+            }
+            out.push(TermWeight {
+                term: term.to_string(),
+                weight: c,
+            });
+            if out.len() == n {
+                break;
+            }
+        }
+        out
+    }
+}
+
+/// `softmax(t · x)` in place, numerically stable.
+pub fn softmax(x: &mut [f32], temperature: f32) {
+    let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0f32;
+    for v in x.iter_mut() {
+        *v = ((*v - max) * temperature).exp();
+        sum += *v;
+    }
+    if sum > 0.0 {
+        x.iter_mut().for_each(|v| *v /= sum);
+    }
+}

@@ -1,0 +1,75 @@
+//! The routing-target space: the catalogue's departments, plus every model label that no
+//! department knows (kept as a target of its own, so any city's history can be trained).
+
+use pr_catalogue::{Catalogue, LabelTarget};
+
+/// One place a petition can be routed to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub code: String,
+    pub name: String,
+    /// Index in the catalogue, `None` for a label no department knows.
+    pub department: Option<usize>,
+}
+
+/// Maps model labels to targets.
+#[derive(Debug, Clone)]
+pub struct Targets {
+    targets: Vec<Target>,
+    /// Per model label: the targets it stands for.
+    by_label: Vec<Vec<usize>>,
+    unknown_labels: Vec<String>,
+}
+
+impl Targets {
+    /// Resolves every label against the catalogue.
+    pub fn new(labels: &[String], catalogue: &Catalogue) -> Targets {
+        let mut targets: Vec<Target> = catalogue
+            .departments()
+            .iter()
+            .enumerate()
+            .map(|(i, d)| Target {
+                code: d.code.clone(),
+                name: d.name.clone(),
+                department: Some(i),
+            })
+            .collect();
+        let mut unknown_labels = Vec::new();
+        let by_label = labels
+            .iter()
+            .map(|label| match catalogue.resolve_label(label) {
+                LabelTarget::Department(d) => vec![d],
+                LabelTarget::Category(ds) => ds,
+                LabelTarget::Unknown => {
+                    unknown_labels.push(label.clone());
+                    targets.push(Target {
+                        code: label.clone(),
+                        name: label.clone(),
+                        department: None,
+                    });
+                    vec![targets.len() - 1]
+                }
+            })
+            .collect();
+        Targets {
+            targets,
+            by_label,
+            unknown_labels,
+        }
+    }
+
+    /// All targets; catalogue departments first, with the same indices.
+    pub fn all(&self) -> &[Target] {
+        &self.targets
+    }
+
+    /// Targets of model label `label`.
+    pub fn of_label(&self, label: usize) -> &[usize] {
+        self.by_label.get(label).map_or(&[], Vec::as_slice)
+    }
+
+    /// Labels that no department knows, in label order.
+    pub fn unknown_labels(&self) -> &[String] {
+        &self.unknown_labels
+    }
+}

@@ -1,0 +1,371 @@
+//! The `route`, `train` and `eval` commands.
+
+use crate::paths;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use pr_catalogue::Catalogue;
+use pr_history::{Column, Columns, Labels, OnBadRow, ReadOptions};
+use pr_model::{ClassWeight, Metrics, Model, ModelCard, TrainParams};
+use pr_router::{Engine, EngineOptions, LabelledPetition, Petition, TrainOptions};
+use pr_text::FeatureConfig;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+#[derive(Args)]
+pub struct RouteArgs {
+    /// Model file [default: $PETITION_ROUTER_MODEL, else the shipped models/default.model].
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Keyword-list directory [default: $PETITION_ROUTER_CATALOGUE, else keyword-lists/].
+    #[arg(long)]
+    catalogue: Option<PathBuf>,
+    /// Petition title, if it has one.
+    #[arg(long, default_value = "")]
+    title: String,
+    /// How many departments to suggest.
+    #[arg(long, default_value_t = 3)]
+    top_k: usize,
+    /// Petition text, or - to read it from standard input.
+    text: String,
+}
+
+/// Which columns of a history file hold what, and what to do with bad rows.
+#[derive(Args)]
+pub struct HistoryArgs {
+    /// Labelled history: JSONL (title, text, label) or CSV / TSV with a header row.
+    #[arg(long)]
+    history: PathBuf,
+    /// Title column (name or 1-based number) [default: recognised headers such as 标题].
+    #[arg(long)]
+    title_column: Option<Column>,
+    /// Text column [default: recognised headers such as 内容, 留言详情, 诉求内容].
+    #[arg(long)]
+    text_column: Option<Column>,
+    /// Label column [default: recognised headers such as 受理单位, 承办单位, 一级分类].
+    #[arg(long)]
+    label_column: Option<Column>,
+    /// Skip rows without text or label (each is reported) instead of stopping at the first.
+    #[arg(long)]
+    skip_bad_rows: bool,
+}
+
+#[derive(Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    history: HistoryArgs,
+    /// Where to write the model; the model card goes beside it (.card.json, .card.md).
+    #[arg(long)]
+    out: PathBuf,
+    /// Keyword-list directory whose keywords join the segmenter's dictionary.
+    #[arg(long)]
+    catalogue: Option<PathBuf>,
+    /// Cross-validation folds (report, calibration and fusion); 0 or 1 skips them.
+    #[arg(long, default_value_t = 5)]
+    folds: usize,
+    /// Inverse regularisation strength.
+    #[arg(long, default_value_t = 0.5)]
+    c: f32,
+    /// Class weighting: balanced or uniform.
+    #[arg(long, default_value = "balanced", value_parser = parse_class_weight)]
+    class_weight: ClassWeight,
+    /// Seed: the same seed and data give the same model.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Minimum number of documents a feature must occur in.
+    #[arg(long, default_value_t = 1)]
+    min_df: u32,
+    /// Hash space is 2^bits buckets.
+    #[arg(long, default_value_t = FeatureConfig::default().hash_bits)]
+    hash_bits: u8,
+    /// Character n-gram range, e.g. 1-3; 0 disables character n-grams.
+    #[arg(long, default_value = "1-3")]
+    char_ngrams: String,
+    /// Word n-grams: 1 (words) or 2 (words and word pairs).
+    #[arg(long, default_value_t = 2)]
+    word_ngrams: u8,
+}
+
+#[derive(Args)]
+pub struct EvalArgs {
+    /// Model file to evaluate.
+    #[arg(long)]
+    model: PathBuf,
+    #[command(flatten)]
+    history: HistoryArgs,
+    /// Keyword-list directory [default: as for route].
+    #[arg(long)]
+    catalogue: Option<PathBuf>,
+    /// Print one JSON object (n, accuracy, macro_f1, top3_accuracy, per_label).
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_class_weight(s: &str) -> Result<ClassWeight, String> {
+    match s {
+        "balanced" => Ok(ClassWeight::Balanced),
+        "uniform" => Ok(ClassWeight::Uniform),
+        _ => Err(format!("'{s}' is not a class weighting: use balanced or uniform")),
+    }
+}
+
+fn parse_char_ngrams(s: &str) -> Result<(u8, u8)> {
+    if s == "0" {
+        return Ok((0, 0));
+    }
+    let (lo, hi) = s.split_once('-').unwrap_or((s, s));
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<u8>()
+            .with_context(|| format!("--char-ngrams '{s}': expected a range like 1-3, or 0"))
+    };
+    Ok((parse(lo)?, parse(hi)?))
+}
+
+fn load_engine(model: &Path, catalogue: &Path) -> Result<Engine> {
+    let model = Model::load(model)?;
+    let catalogue = Catalogue::load_dir(catalogue)?;
+    Ok(Engine::new(model, catalogue, EngineOptions::default())?)
+}
+
+pub fn route(args: RouteArgs) -> Result<()> {
+    let text = if args.text == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("cannot read the petition from standard input")?;
+        s
+    } else {
+        args.text
+    };
+    let engine = load_engine(&paths::model(args.model), &paths::catalogue(args.catalogue))?;
+    let routing = engine.route(
+        Petition {
+            title: &args.title,
+            content: &text,
+        },
+        args.top_k,
+    )?;
+    println!("{}", serde_json::to_string_pretty(&routing)?);
+    Ok(())
+}
+
+/// Reads labelled rows, reporting what was read and skipped on standard error.
+fn read_labelled(args: &HistoryArgs) -> Result<Vec<LabelledPetition>> {
+    let options = ReadOptions {
+        format: None,
+        columns: Columns {
+            id: None,
+            title: args.title_column.clone(),
+            text: args.text_column.clone(),
+            label: args.label_column.clone(),
+        },
+        labels: Labels::Required,
+        on_bad_row: if args.skip_bad_rows {
+            OnBadRow::Skip
+        } else {
+            OnBadRow::Fail
+        },
+    };
+    let history = pr_history::read_history(&args.history, &options)?;
+    eprintln!(
+        "{}: {} rows read, {} skipped",
+        args.history.display(),
+        history.records.len(),
+        history.skipped.len()
+    );
+    for s in &history.skipped {
+        eprintln!("  skipped row {}: {}", s.row, s.reason);
+    }
+    history
+        .records
+        .into_iter()
+        .map(|r| match r.label {
+            Some(label) => Ok(LabelledPetition {
+                title: r.title,
+                text: r.text,
+                label,
+            }),
+            None => bail!("{}:{}: row has no label", args.history.display(), r.row),
+        })
+        .collect()
+}
+
+pub fn train(args: TrainArgs) -> Result<()> {
+    let rows = read_labelled(&args.history)?;
+    let catalogue_dir = paths::catalogue(args.catalogue);
+    let catalogue = Catalogue::load_dir(&catalogue_dir)?;
+    let (char_ngram_min, char_ngram_max) = parse_char_ngrams(&args.char_ngrams)?;
+    let options = TrainOptions {
+        params: TrainParams::new()
+            .c(args.c)
+            .class_weight(args.class_weight)
+            .seed(args.seed)
+            .min_df(args.min_df),
+        features: FeatureConfig {
+            hash_bits: args.hash_bits,
+            word_ngrams: args.word_ngrams,
+            char_ngram_min,
+            char_ngram_max,
+            ..FeatureConfig::default()
+        },
+        folds: args.folds,
+        max_chars: EngineOptions::default().max_chars,
+        history_file: args
+            .history
+            .history
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    let (mut model, report) = pr_router::train(&rows, &catalogue, &options)?;
+    if !report.unknown_labels.is_empty() {
+        eprintln!(
+            "warning: {} label(s) are not known to any department of {}; each is kept as a routing target of its own: {}",
+            report.unknown_labels.len(),
+            catalogue_dir.display(),
+            report.unknown_labels.join(", ")
+        );
+    }
+    model.save(&args.out)?;
+    write_card(&args.out, &model)?;
+    let card = model.card();
+    eprintln!(
+        "trained on {} rows, {} labels in {:.2} s; model {} (version {})",
+        card.history.rows,
+        model.labels().len(),
+        card.train_seconds,
+        args.out.display(),
+        model.version()
+    );
+    if let Some(cv) = &card.cross_validation {
+        eprintln!("{}-fold cross-validation, model + keywords fused:", cv.folds);
+        print_metrics(&cv.fused);
+        eprintln!(
+            "model alone: accuracy {:.4}, macro-F1 {:.4}, top-3 {:.4}; calibration error {:.4}",
+            cv.model.accuracy, cv.model.macro_f1, cv.model.top3_accuracy, cv.calibration_error
+        );
+    }
+    Ok(())
+}
+
+/// Writes the model card as JSON and Markdown beside the model.
+fn write_card(model_path: &Path, model: &Model) -> Result<()> {
+    let card: &ModelCard = model.card();
+    let json_path = model_path.with_extension("card.json");
+    let mut json = serde_json::to_value(card)?;
+    json["model_version"] = model.version().into();
+    json["labels"] = model.labels().into();
+    std::fs::write(&json_path, serde_json::to_string_pretty(&json)? + "\n")
+        .with_context(|| format!("cannot write {}", json_path.display()))?;
+    let md_path = model_path.with_extension("card.md");
+    std::fs::write(&md_path, card_markdown(model))
+        .with_context(|| format!("cannot write {}", md_path.display()))?;
+    Ok(())
+}
+
+fn card_markdown(model: &Model) -> String {
+    let c = model.card();
+    let p = &c.params;
+    let f = model.extractor().config();
+    let mut s = format!(
+        "# Model card: {}\n\n\
+         - version (checksum): `{}`\n- trained: {} by petition-router {} in {:.2} s\n\
+         - history: `{}`, {} rows, fingerprint `{}`\n- catalogue: `{}`\n\
+         - labels ({}): {}\n\n## Parameters\n\n\
+         - features: word n-grams 1-{}, character n-grams {}-{}, 2^{} hash buckets, jieba HMM {}\n\
+         - solver: one-vs-rest L2-loss linear SVM (dual coordinate descent), C = {}, class weight {:?}, \
+         min_df {}, seed {}, at most {} epochs, tolerance {}\n\
+         - calibration: softmax temperature {:.3}; fusion layer {}\n",
+        model.labels().len().to_string() + "-label petition router",
+        model.version(),
+        c.created_at,
+        c.tool_version,
+        c.train_seconds,
+        c.history.file,
+        c.history.rows,
+        c.history.fingerprint,
+        c.catalogue_version,
+        model.labels().len(),
+        model.labels().join(", "),
+        f.word_ngrams,
+        f.char_ngram_min,
+        f.char_ngram_max,
+        f.hash_bits,
+        f.hmm,
+        p.c,
+        p.class_weight,
+        p.min_df,
+        p.seed,
+        p.max_epochs,
+        p.tolerance,
+        model.calibration().temperature,
+        if model.calibration().fusion.is_some() { "fitted on held-out folds" } else { "none" },
+    );
+    if let Some(cv) = &c.cross_validation {
+        s += &format!(
+            "\n## {}-fold cross-validation\n\n| | accuracy | macro-F1 | top-3 |\n|---|---|---|---|\n\
+             | model alone | {:.4} | {:.4} | {:.4} |\n| model + keywords (as routed) | {:.4} | {:.4} | {:.4} |\n\n\
+             Expected calibration error of the routed confidence: {:.4}. The fusion layer is fitted \
+             on the same held-out predictions it is scored on (4 weights), so its row is slightly optimistic.\n\n\
+             | label | precision | recall | F1 | support |\n|---|---|---|---|---|\n",
+            cv.folds,
+            cv.model.accuracy,
+            cv.model.macro_f1,
+            cv.model.top3_accuracy,
+            cv.fused.accuracy,
+            cv.fused.macro_f1,
+            cv.fused.top3_accuracy,
+            cv.calibration_error
+        );
+        for l in &cv.fused.per_label {
+            s += &format!(
+                "| {} | {:.4} | {:.4} | {:.4} | {} |\n",
+                l.label, l.precision, l.recall, l.f1, l.support
+            );
+        }
+    }
+    s
+}
+
+fn print_metrics(m: &Metrics) {
+    eprintln!(
+        "  rows {}  accuracy {:.4}  macro-F1 {:.4}  top-3 {:.4}",
+        m.n, m.accuracy, m.macro_f1, m.top3_accuracy
+    );
+    eprintln!("  {:<24} {:>9} {:>7} {:>7} {:>8}", "label", "precision", "recall", "F1", "support");
+    for l in &m.per_label {
+        eprintln!(
+            "  {:<24} {:>9.4} {:>7.4} {:>7.4} {:>8}",
+            l.label, l.precision, l.recall, l.f1, l.support
+        );
+    }
+}
+
+pub fn eval(args: EvalArgs) -> Result<()> {
+    let rows = read_labelled(&args.history)?;
+    let engine = load_engine(&args.model, &paths::catalogue(args.catalogue))?;
+    let metrics = pr_router::evaluate(&engine, &rows)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&metrics)?);
+    } else {
+        println!(
+            "model {} (version {}) on {}",
+            args.model.display(),
+            engine.model().version(),
+            args.history.history.display()
+        );
+        println!(
+            "rows {}  accuracy {:.4}  macro-F1 {:.4}  top-3 {:.4}",
+            metrics.n, metrics.accuracy, metrics.macro_f1, metrics.top3_accuracy
+        );
+        println!("{:<24} {:>9} {:>7} {:>7} {:>8}", "label", "precision", "recall", "F1", "support");
+        for l in &metrics.per_label {
+            println!(
+                "{:<24} {:>9.4} {:>7.4} {:>7.4} {:>8}",
+                l.label, l.precision, l.recall, l.f1, l.support
+            );
+        }
+    }
+    Ok(())
+}

@@ -104,7 +104,9 @@ fn parse_class_weight(s: &str) -> Result<ClassWeight, String> {
     match s {
         "balanced" => Ok(ClassWeight::Balanced),
         "uniform" => Ok(ClassWeight::Uniform),
-        _ => Err(format!("'{s}' is not a class weighting: use balanced or uniform")),
+        _ => Err(format!(
+            "'{s}' is not a class weighting: use balanced or uniform"
+        )),
     }
 }
 
@@ -239,7 +241,10 @@ pub fn train(args: TrainArgs) -> Result<()> {
         model.version()
     );
     if let Some(cv) = &card.cross_validation {
-        eprintln!("{}-fold cross-validation, model + keywords fused:", cv.folds);
+        eprintln!(
+            "{}-fold cross-validation, model + keywords fused:",
+            cv.folds
+        );
         print_metrics(&cv.fused);
         eprintln!(
             "model alone: accuracy {:.4}, macro-F1 {:.4}, top-3 {:.4}; calibration error {:.4}",
@@ -333,7 +338,10 @@ fn print_metrics(m: &Metrics) {
         "  rows {}  accuracy {:.4}  macro-F1 {:.4}  top-3 {:.4}",
         m.n, m.accuracy, m.macro_f1, m.top3_accuracy
     );
-    eprintln!("  {:<24} {:>9} {:>7} {:>7} {:>8}", "label", "precision", "recall", "F1", "support");
+    eprintln!(
+        "  {:<24} {:>9} {:>7} {:>7} {:>8}",
+        "label", "precision", "recall", "F1", "support"
+    );
     for l in &m.per_label {
         eprintln!(
             "  {:<24} {:>9.4} {:>7.4} {:>7.4} {:>8}",
@@ -359,7 +367,10 @@ pub fn eval(args: EvalArgs) -> Result<()> {
             "rows {}  accuracy {:.4}  macro-F1 {:.4}  top-3 {:.4}",
             metrics.n, metrics.accuracy, metrics.macro_f1, metrics.top3_accuracy
         );
-        println!("{:<24} {:>9} {:>7} {:>7} {:>8}", "label", "precision", "recall", "F1", "support");
+        println!(
+            "{:<24} {:>9} {:>7} {:>7} {:>8}",
+            "label", "precision", "recall", "F1", "support"
+        );
         for l in &metrics.per_label {
             println!(
                 "{:<24} {:>9.4} {:>7.4} {:>7.4} {:>8}",

@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "petition-router", version, about = "Routes Chinese petitions to the competent department, with evidence")]
+#[command(
+    name = "petition-router",
+    version,
+    about = "Routes Chinese petitions to the competent department, with evidence"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -39,15 +39,18 @@ impl Catalogue {
     /// naming the file and line.
     pub fn load_dir(dir: &Path) -> Result<Catalogue, CatalogueError> {
         let (departments, fingerprint) = load::load_dir(dir)?;
-        let scorer =
-            KeywordScorer::new(&departments).map_err(|e| CatalogueError::Automaton {
-                path: dir.to_path_buf(),
-                reason: e.to_string(),
-            })?;
+        let scorer = KeywordScorer::new(&departments).map_err(|e| CatalogueError::Automaton {
+            path: dir.to_path_buf(),
+            reason: e.to_string(),
+        })?;
         Ok(Self::assemble(departments, scorer, fingerprint))
     }
 
-    fn assemble(departments: Vec<Department>, scorer: KeywordScorer, fingerprint: u32) -> Catalogue {
+    fn assemble(
+        departments: Vec<Department>,
+        scorer: KeywordScorer,
+        fingerprint: u32,
+    ) -> Catalogue {
         let mut by_category: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         let mut by_name = BTreeMap::new();
         for (i, d) in departments.iter().enumerate() {

@@ -78,7 +78,11 @@ struct Source<'a> {
 impl Source<'_> {
     fn line(&self, offset: usize) -> usize {
         let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
     }
 
     fn error(&self, offset: usize, message: impl Into<String>) -> CatalogueError {
@@ -148,7 +152,9 @@ fn parse_department(src: &Source) -> Result<(Department, Vec<(String, usize)>), 
     if !valid_code(code) {
         return Err(src.error(
             raw.code.span().start,
-            format!("code '{code}' must be 2-32 characters of a-z, 0-9 and _, starting with a letter"),
+            format!(
+                "code '{code}' must be 2-32 characters of a-z, 0-9 and _, starting with a letter"
+            ),
         ));
     }
     let stem = src.path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
@@ -185,7 +191,10 @@ fn parse_department(src: &Source) -> Result<(Department, Vec<(String, usize)>), 
     for c in raw.categories.get_ref() {
         let c_text = non_empty(src, c, "category")?;
         if categories.contains(&c_text) {
-            return Err(src.error(c.span().start, format!("category '{c_text}' is listed twice")));
+            return Err(src.error(
+                c.span().start,
+                format!("category '{c_text}' is listed twice"),
+            ));
         }
         categories.push(c_text);
     }
@@ -230,7 +239,9 @@ fn weighted_terms(
         if normalised.chars().count() < 2 || normalised.contains(' ') {
             return Err(src.error(
                 at,
-                format!("[{table_name}] '{term}': a keyword needs at least 2 characters and no spaces"),
+                format!(
+                    "[{table_name}] '{term}': a keyword needs at least 2 characters and no spaces"
+                ),
             ));
         }
         let w = *weight.get_ref();

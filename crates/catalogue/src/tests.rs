@@ -106,7 +106,11 @@ fn scores_all_departments_in_one_pass_with_evidence() {
     // 农民工工资 is matched whole, so 工资 inside it does not count again.
     assert_eq!(s.scores[labour], 5.0 + 2.5);
     assert_eq!(s.scores[housing], 2.0);
-    let evidence: Vec<&str> = s.evidence(labour).iter().map(|h| c.keyword(h.keyword)).collect();
+    let evidence: Vec<&str> = s
+        .evidence(labour)
+        .iter()
+        .map(|h| c.keyword(h.keyword))
+        .collect();
     assert_eq!(evidence, ["农民工工资", "社保"]);
 }
 
@@ -175,7 +179,10 @@ fn name_claimed_twice_names_both_places() {
 #[test]
 fn empty_lists_are_refused() {
     let e = load_error(&[("housing.toml", &HOUSING.replace("[\"城乡建设\"]", "[]"))]);
-    assert!(e.contains("housing.toml:5:") && e.contains("categories is empty"), "{e}");
+    assert!(
+        e.contains("housing.toml:5:") && e.contains("categories is empty"),
+        "{e}"
+    );
     let no_keywords = "code = \"x1\"\nname = \"某局\"\nsummary = \"某事。\"\ncategories = [\"政法\"]\n[keywords]\n";
     let e = load_error(&[("x1.toml", no_keywords)]);
     assert!(e.contains("[keywords] is empty"), "{e}");
@@ -184,27 +191,42 @@ fn empty_lists_are_refused() {
 #[test]
 fn conflicting_keyword_weights_are_refused() {
     // The same keyword, once full-width, once half-width, with two weights.
-    let twice = HOUSING.replace("\"工资\" = 0.5", "\"工资\" = 0.5\n\"ＥＴＣ\" = 1.0\n\"etc\" = 2.0");
+    let twice = HOUSING.replace(
+        "\"工资\" = 0.5",
+        "\"工资\" = 0.5\n\"ＥＴＣ\" = 1.0\n\"etc\" = 2.0",
+    );
     let e = load_error(&[("housing.toml", &twice)]);
     assert!(e.contains("conflicts with the same keyword"), "{e}");
     // Positive and negative at once.
     let both = HOUSING.replace("\"住房公积金\" = 4.0", "\"物业\" = 1.0");
     let e = load_error(&[("housing.toml", &both)]);
-    assert!(e.contains("housing.toml:13:") && e.contains("line 8"), "{e}");
+    assert!(
+        e.contains("housing.toml:13:") && e.contains("line 8"),
+        "{e}"
+    );
 }
 
 #[test]
 fn bad_weights_and_short_keywords_are_refused() {
     let e = load_error(&[("housing.toml", &HOUSING.replace("= 3.0", "= 30.0"))]);
-    assert!(e.contains("housing.toml:9:") && e.contains("weight 30"), "{e}");
-    let e = load_error(&[("housing.toml", &HOUSING.replace("\"工资\" = 0.5", "\"房\" = 0.5"))]);
+    assert!(
+        e.contains("housing.toml:9:") && e.contains("weight 30"),
+        "{e}"
+    );
+    let e = load_error(&[(
+        "housing.toml",
+        &HOUSING.replace("\"工资\" = 0.5", "\"房\" = 0.5"),
+    )]);
     assert!(e.contains("at least 2 characters"), "{e}");
 }
 
 #[test]
 fn code_must_match_file_name_and_format() {
     let e = load_error(&[("other.toml", HOUSING)]);
-    assert!(e.contains("other.toml:1:") && e.contains("housing.toml"), "{e}");
+    assert!(
+        e.contains("other.toml:1:") && e.contains("housing.toml"),
+        "{e}"
+    );
     let e = load_error(&[("Bad.toml", &HOUSING.replace("\"housing\"", "\"Bad\""))]);
     assert!(e.contains("must be 2-32 characters"), "{e}");
 }

@@ -35,7 +35,11 @@ impl LinearClassifier {
     ) -> Result<Self, ModelError> {
         let bad = |m: String| Err(ModelError::InvalidData(m));
         if idf.len() != buckets.len() {
-            return bad(format!("{} idf values for {} buckets", idf.len(), buckets.len()));
+            return bad(format!(
+                "{} idf values for {} buckets",
+                idf.len(),
+                buckets.len()
+            ));
         }
         if bias.len() != n_labels || weights.len() != buckets.len() * n_labels {
             return bad(format!(
@@ -52,9 +56,16 @@ impl LinearClassifier {
             return bad("feature buckets are not strictly increasing".into());
         }
         if buckets.last().is_some_and(|&b| b as usize >= dimension) {
-            return bad(format!("a feature bucket lies outside the hash space of {dimension}"));
+            return bad(format!(
+                "a feature bucket lies outside the hash space of {dimension}"
+            ));
         }
-        if !weights.iter().chain(&bias).chain(&idf).all(|w| w.is_finite()) {
+        if !weights
+            .iter()
+            .chain(&bias)
+            .chain(&idf)
+            .all(|w| w.is_finite())
+        {
             return bad("weights contain NaN or infinity".into());
         }
         let mut index = vec![u32::MAX; dimension];
@@ -146,7 +157,13 @@ pub(crate) fn argmax(scores: &[f32]) -> usize {
     scores
         .iter()
         .enumerate()
-        .fold((0, f32::NEG_INFINITY), |best, (i, &s)| if s > best.1 { (i, s) } else { best })
+        .fold((0, f32::NEG_INFINITY), |best, (i, &s)| {
+            if s > best.1 {
+                (i, s)
+            } else {
+                best
+            }
+        })
         .0
 }
 

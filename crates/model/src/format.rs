@@ -56,10 +56,18 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>, ModelError> {
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&(header.len() as u64).to_le_bytes());
     out.extend_from_slice(&header);
-    c.buckets().iter().for_each(|b| out.extend_from_slice(&b.to_le_bytes()));
-    c.idf().iter().for_each(|w| out.extend_from_slice(&w.to_le_bytes()));
-    c.weights().iter().for_each(|w| out.extend_from_slice(&w.to_le_bytes()));
-    c.bias().iter().for_each(|w| out.extend_from_slice(&w.to_le_bytes()));
+    c.buckets()
+        .iter()
+        .for_each(|b| out.extend_from_slice(&b.to_le_bytes()));
+    c.idf()
+        .iter()
+        .for_each(|w| out.extend_from_slice(&w.to_le_bytes()));
+    c.weights()
+        .iter()
+        .for_each(|w| out.extend_from_slice(&w.to_le_bytes()));
+    c.bias()
+        .iter()
+        .for_each(|w| out.extend_from_slice(&w.to_le_bytes()));
     let checksum = crc32fast::hash(&out);
     out.extend_from_slice(&checksum.to_le_bytes());
     Ok(out)
@@ -71,10 +79,13 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model, ModelError> {
         path: path.to_path_buf(),
         reason,
     };
-    if bytes.len() < PREAMBLE || &bytes[..8] != MAGIC {
+    if !bytes.starts_with(MAGIC) {
         return Err(corrupt(
             "not a petition-router model file (wrong magic bytes)".into(),
         ));
+    }
+    if bytes.len() < PREAMBLE {
+        return Err(corrupt(format!("truncated: only {} bytes", bytes.len())));
     }
     let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default());
     if version != FORMAT_VERSION {
@@ -87,7 +98,11 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model, ModelError> {
         .ok()
         .and_then(|l| l.checked_add(PREAMBLE))
         .filter(|&end| end <= bytes.len())
-        .ok_or_else(|| corrupt(format!("truncated: the header alone needs {header_len} bytes")))?;
+        .ok_or_else(|| {
+            corrupt(format!(
+                "truncated: the header alone needs {header_len} bytes"
+            ))
+        })?;
     let header: Header = serde_json::from_slice(&bytes[PREAMBLE..header_end])
         .map_err(|e| corrupt(format!("unreadable header: {e}")))?;
     let n_labels = header.labels.len();
@@ -100,7 +115,11 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model, ModelError> {
     if bytes.len() != expected {
         return Err(corrupt(format!(
             "{}: expected {expected} bytes, found {}",
-            if bytes.len() < expected { "truncated" } else { "trailing bytes" },
+            if bytes.len() < expected {
+                "truncated"
+            } else {
+                "trailing bytes"
+            },
             bytes.len()
         )));
     }
@@ -116,12 +135,16 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model, ModelError> {
             .chunks_exact(4)
             .map(|c| [c[0], c[1], c[2], c[3]])
     };
-    let buckets: Vec<u32> = words(header_end, header.rows).map(u32::from_le_bytes).collect();
+    let buckets: Vec<u32> = words(header_end, header.rows)
+        .map(u32::from_le_bytes)
+        .collect();
     let idf: Vec<f32> = words(header_end + 4 * header.rows, header.rows)
         .map(f32::from_le_bytes)
         .collect();
     let w_start = header_end + 8 * header.rows;
-    let weights: Vec<f32> = words(w_start, header.rows * n_labels).map(f32::from_le_bytes).collect();
+    let weights: Vec<f32> = words(w_start, header.rows * n_labels)
+        .map(f32::from_le_bytes)
+        .collect();
     let bias: Vec<f32> = words(w_start + 4 * header.rows * n_labels, n_labels)
         .map(f32::from_le_bytes)
         .collect();

@@ -191,7 +191,13 @@ impl Model {
     /// The `n` features of `doc` that pushed label `label` up the most, as text of `text`
     /// (the normalised text `doc` was extracted from). Words are preferred over character
     /// runs of the same text; a term appears once.
-    pub fn top_terms(&self, doc: &DocFeatures, text: &str, label: usize, n: usize) -> Vec<TermWeight> {
+    pub fn top_terms(
+        &self,
+        doc: &DocFeatures,
+        text: &str,
+        label: usize,
+        n: usize,
+    ) -> Vec<TermWeight> {
         let norm = self.classifier.norm(doc.iter());
         if norm <= 0.0 {
             return Vec::new();

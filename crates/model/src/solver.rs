@@ -196,7 +196,13 @@ impl Fit<SparseDocs, Array1<usize>, ModelError> for ValidTrainParams {
             .into_par_iter()
             .map(|k| {
                 let positive: Vec<bool> = targets.iter().map(|&t| t == k).collect();
-                train_one(&data, &positive, &cost, self, self.seed ^ (k as u64).wrapping_mul(0x9e37))
+                train_one(
+                    &data,
+                    &positive,
+                    &cost,
+                    self,
+                    self.seed ^ (k as u64).wrapping_mul(0x9e37),
+                )
             })
             .collect();
 

@@ -142,7 +142,11 @@ pub fn petition_text(title: &str, content: &str) -> String {
 
 impl Engine {
     /// Assembles an engine; labels the catalogue does not know become targets of their own.
-    pub fn new(model: Model, catalogue: Catalogue, options: EngineOptions) -> Result<Engine, EngineError> {
+    pub fn new(
+        model: Model,
+        catalogue: Catalogue,
+        options: EngineOptions,
+    ) -> Result<Engine, EngineError> {
         if let Some(f) = &model.calibration().fusion {
             if f.inputs != fusion::INPUTS || f.weights.len() != fusion::INPUTS.len() {
                 return Err(EngineError::FusionInputs {
@@ -202,7 +206,11 @@ impl Engine {
 
     /// Normalises, extracts features, scores model and keywords, and fuses them into
     /// `b.candidates` / `b.confidences`.
-    fn analyse(&self, petition: Petition, b: &mut Buffers) -> Result<pr_text::Normalised, RouteError> {
+    fn analyse(
+        &self,
+        petition: Petition,
+        b: &mut Buffers,
+    ) -> Result<pr_text::Normalised, RouteError> {
         let raw = petition_text(petition.title, petition.content);
         let normalised = normalise_into(&raw, self.options.max_chars, &mut b.text);
         if b.text.is_empty() {
@@ -309,17 +317,26 @@ pub(crate) fn candidates(
     out: &mut Vec<Candidate>,
 ) {
     out.clear();
-    out.extend(probabilities.iter().enumerate().map(|(label, &p)| Candidate {
-        label,
-        probability: p,
-        keyword: 0.0,
-    }));
+    out.extend(
+        probabilities
+            .iter()
+            .enumerate()
+            .map(|(label, &p)| Candidate {
+                label,
+                probability: p,
+                keyword: 0.0,
+            }),
+    );
     let keep = CANDIDATES.min(out.len());
     if keep < out.len() {
         out.select_nth_unstable_by(keep - 1, |a, b| b.probability.total_cmp(&a.probability));
         out.truncate(keep);
     }
-    out.sort_by(|a, b| b.probability.total_cmp(&a.probability).then(a.label.cmp(&b.label)));
+    out.sort_by(|a, b| {
+        b.probability
+            .total_cmp(&a.probability)
+            .then(a.label.cmp(&b.label))
+    });
     for c in out.iter_mut() {
         c.keyword = targets
             .of_label(c.label)

@@ -13,7 +13,12 @@ use pr_model::FusionWeights;
 
 /// Names of the candidate features, in order. Stored with the weights so that a model fitted
 /// with other features is refused instead of misread.
-pub const INPUTS: [&str; 4] = ["log_probability", "keyword_log", "keyword_share", "model_top"];
+pub const INPUTS: [&str; 4] = [
+    "log_probability",
+    "keyword_log",
+    "keyword_share",
+    "model_top",
+];
 
 /// How many of the model's best labels become candidates.
 pub const CANDIDATES: usize = 8;
@@ -94,8 +99,16 @@ mod tests {
         let mut correct = Vec::new();
         for i in 0..200 {
             let kw = (i % 5) as f32;
-            let right = Candidate { label: 0, probability: 0.5, keyword: kw };
-            let wrong = Candidate { label: 1, probability: 0.5, keyword: 0.0 };
+            let right = Candidate {
+                label: 0,
+                probability: 0.5,
+                keyword: kw,
+            };
+            let wrong = Candidate {
+                label: 1,
+                probability: 0.5,
+                keyword: 0.0,
+            };
             rows.push(features(&right, kw, true));
             correct.push(kw > 0.0 || i % 2 == 0);
             rows.push(features(&wrong, kw, false));
@@ -105,8 +118,16 @@ mod tests {
         assert!(w.weights[1] > 0.0, "{w:?}");
         let mut out = Vec::new();
         let cands = [
-            Candidate { label: 0, probability: 0.5, keyword: 0.0 },
-            Candidate { label: 1, probability: 0.5, keyword: 4.0 },
+            Candidate {
+                label: 0,
+                probability: 0.5,
+                keyword: 0.0,
+            },
+            Candidate {
+                label: 1,
+                probability: 0.5,
+                keyword: 4.0,
+            },
         ];
         confidences(Some(&w), &cands, 4.0, &mut out);
         assert!(out[1] > out[0], "{out:?}");

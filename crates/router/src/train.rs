@@ -9,8 +9,8 @@ use linfa::traits::Fit;
 use ndarray::Array1;
 use pr_catalogue::{Catalogue, KeywordScores};
 use pr_model::{
-    ranking, softmax, stratified_folds, Calibration, CrossValidation, HistoryInfo, LinearClassifier,
-    Metrics, Model, ModelCard, ModelError, ParamGuard, SparseDocs, TrainParams,
+    ranking, softmax, stratified_folds, Calibration, CrossValidation, HistoryInfo,
+    LinearClassifier, Metrics, Model, ModelCard, ModelError, ParamGuard, SparseDocs, TrainParams,
 };
 use pr_text::{normalise_into, FeatureConfig, FeatureExtractor};
 use rayon::prelude::*;
@@ -77,13 +77,19 @@ pub fn train(
         )));
     }
     let labels: Vec<String> = label_counts.keys().cloned().collect();
-    let label_index: BTreeMap<&str, usize> =
-        labels.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
+    let label_index: BTreeMap<&str, usize> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i))
+        .collect();
     let targets_of_rows: Vec<usize> = rows.iter().map(|r| label_index[r.label.as_str()]).collect();
 
     let user_words: Vec<String> = catalogue.keywords().map(str::to_string).collect();
-    let extractor = FeatureExtractor::new(options.features.clone(), user_words.iter().map(String::as_str))
-        .map_err(|e| TrainError::Data(e.to_string()))?;
+    let extractor = FeatureExtractor::new(
+        options.features.clone(),
+        user_words.iter().map(String::as_str),
+    )
+    .map_err(|e| TrainError::Data(e.to_string()))?;
 
     // Features and keyword scores of every row, in parallel.
     let analysed: Vec<(pr_text::DocFeatures, KeywordScores)> = rows
@@ -115,7 +121,13 @@ pub fn train(
         let scores = held_out_scores(&docs, &targets_of_rows, &folds, options.folds, &params)?;
         calibration.temperature = fit_temperature(&scores, &targets_of_rows);
         let model_ranked: Vec<Vec<usize>> = scores.iter().map(|s| ranking(s)).collect();
-        let (fusion, fused) = fit_fusion(&scores, calibration.temperature, &keywords, &targets, &targets_of_rows)?;
+        let (fusion, fused) = fit_fusion(
+            &scores,
+            calibration.temperature,
+            &keywords,
+            &targets,
+            &targets_of_rows,
+        )?;
         calibration.fusion = Some(fusion);
         let fused_ranked: Vec<Vec<usize>> = fused
             .iter()
@@ -145,7 +157,14 @@ pub fn train(
         cross_validation,
         train_seconds: started.elapsed().as_secs_f64(),
     };
-    let model = Model::new(labels, options.features.clone(), user_words, classifier, calibration, card)?;
+    let model = Model::new(
+        labels,
+        options.features.clone(),
+        user_words,
+        classifier,
+        calibration,
+        card,
+    )?;
     Ok((
         model,
         TrainReport {
@@ -247,7 +266,11 @@ fn fit_fusion(
         .iter()
         .map(|(cands, max_keyword)| {
             fusion::confidences(Some(&weights), cands, *max_keyword, &mut conf);
-            let mut r: Vec<(usize, f32)> = cands.iter().map(|c| c.label).zip(conf.iter().copied()).collect();
+            let mut r: Vec<(usize, f32)> = cands
+                .iter()
+                .map(|c| c.label)
+                .zip(conf.iter().copied())
+                .collect();
             r.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             r
         })
@@ -259,7 +282,9 @@ fn fit_fusion(
 pub fn expected_calibration_error(ranked: &[Vec<(usize, f32)>], truth: &[usize]) -> f64 {
     let mut bins = [(0usize, 0f64, 0usize); 10];
     for (r, &y) in ranked.iter().zip(truth) {
-        let Some(&(label, conf)) = r.first() else { continue };
+        let Some(&(label, conf)) = r.first() else {
+            continue;
+        };
         let bin = ((conf * 10.0) as usize).min(9);
         bins[bin].0 += 1;
         bins[bin].1 += f64::from(conf);

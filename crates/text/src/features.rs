@@ -112,7 +112,10 @@ impl DocFeatures {
 
     /// `(bucket, value)` pairs in bucket order.
     pub fn iter(&self) -> impl Iterator<Item = (u32, f32)> + '_ {
-        self.features.iter().map(|f| f.bucket).zip(self.values.iter().copied())
+        self.features
+            .iter()
+            .map(|f| f.bucket)
+            .zip(self.values.iter().copied())
     }
 }
 
@@ -227,7 +230,9 @@ impl FeatureExtractor {
                     h = hash::step(h, u64::from(fold_digit(c)));
                     if n >= lo {
                         let start = chars[i].0;
-                        let end = chars.get(i + n).map_or(run_start + run.len(), |&(p, _)| p as usize);
+                        let end = chars
+                            .get(i + n)
+                            .map_or(run_start + run.len(), |&(p, _)| p as usize);
                         out.push(Feature {
                             bucket: self.bucket(h),
                             kind: FeatureKind::Chars,
@@ -337,14 +342,24 @@ mod tests {
         assert!(terms.contains(&("停水", FeatureKind::Word)), "{terms:?}");
         assert!(terms.contains(&("停水三", FeatureKind::Chars)), "{terms:?}");
         // Character n-grams never cross a space.
-        assert!(!terms.iter().any(|(t, k)| *k == FeatureKind::Chars && t.contains(' ')));
+        assert!(!terms
+            .iter()
+            .any(|(t, k)| *k == FeatureKind::Chars && t.contains(' ')));
     }
 
     #[test]
     fn digits_do_not_make_new_features() {
         let e = extractor(FeatureConfig::default());
-        let a: Vec<u32> = e.extract("电话13812345678").iter().map(|(b, _)| b).collect();
-        let b: Vec<u32> = e.extract("电话13998765432").iter().map(|(b, _)| b).collect();
+        let a: Vec<u32> = e
+            .extract("电话13812345678")
+            .iter()
+            .map(|(b, _)| b)
+            .collect();
+        let b: Vec<u32> = e
+            .extract("电话13998765432")
+            .iter()
+            .map(|(b, _)| b)
+            .collect();
         assert_eq!(a, b);
     }
 
@@ -354,7 +369,11 @@ mod tests {
             hash_bits: 40,
             ..FeatureConfig::default()
         };
-        assert!(bad.validate().unwrap_err().to_string().contains("hash_bits"));
+        assert!(bad
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("hash_bits"));
         let bad = FeatureConfig {
             char_ngram_min: 4,
             char_ngram_max: 2,

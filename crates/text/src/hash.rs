@@ -47,8 +47,14 @@ mod tests {
     #[test]
     fn is_stable_across_releases() {
         // Pinned values: if these change, every saved model silently breaks.
-        assert_eq!(finish(bytes(1, "农民工工资".as_bytes())), 0xb2db_c813_ac69_2fc2);
-        assert_eq!(finish(step(step(2, 'a' as u64), 'b' as u64)), 0x25c2_466d_8bc9_dc03);
+        assert_eq!(
+            finish(bytes(1, "农民工工资".as_bytes())),
+            0xb2db_c813_ac69_2fc2
+        );
+        assert_eq!(
+            finish(step(step(2, 'a' as u64), 'b' as u64)),
+            0x25c2_466d_8bc9_dc03
+        );
     }
 
     #[test]

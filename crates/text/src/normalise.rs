@@ -36,7 +36,9 @@ pub fn normalise_into(raw: &str, max_chars: usize, out: &mut String) -> Normalis
     let bytes = raw.as_bytes();
     let mut pos = 0usize;
     while pos < raw.len() {
-        let Some(c) = raw[pos..].chars().next() else { break };
+        let Some(c) = raw[pos..].chars().next() else {
+            break;
+        };
         let mut next = pos + c.len_utf8();
         let mapped = match c {
             '<' => match tag_end(bytes, pos) {
@@ -104,7 +106,10 @@ fn tag_end(bytes: &[u8], start: usize) -> Option<usize> {
         return None;
     }
     let window = &bytes[start..bytes.len().min(start + MAX_TAG_BYTES)];
-    window.iter().position(|&b| b == b'>').map(|i| start + i + 1)
+    window
+        .iter()
+        .position(|&b| b == b'>')
+        .map(|i| start + i + 1)
 }
 
 /// Decodes a character reference at the start of `s`: the character and the bytes it spans.
@@ -143,7 +148,10 @@ mod tests {
 
     #[test]
     fn collapses_whitespace_and_trims() {
-        assert_eq!(normalise("  小区\u{3000}\u{3000}停水\r\n\t三天  "), "小区 停水 三天");
+        assert_eq!(
+            normalise("  小区\u{3000}\u{3000}停水\r\n\t三天  "),
+            "小区 停水 三天"
+        );
     }
 
     #[test]

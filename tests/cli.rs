@@ -1,0 +1,218 @@
+//! End to end through the command line: train on a fixture, route, evaluate, and the errors a
+//! user sees.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+/// Trains a model on the fixture history into `dir`; returns its path.
+fn trained(dir: &std::path::Path) -> String {
+    let history = dir.join("history.jsonl");
+    write_jsonl(&history, &fixture_rows());
+    let model = dir.join("fixture.model");
+    let catalogue = catalogue();
+    run_ok(&[
+        "train",
+        "--history",
+        history.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--catalogue",
+        catalogue.to_str().unwrap(),
+        "--folds",
+        "3",
+        "--hash-bits",
+        "16",
+    ]);
+    model.to_str().unwrap().to_string()
+}
+
+#[test]
+fn train_writes_model_and_card_then_route_answers_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained(dir.path());
+    let card: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("fixture.card.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(card["history"]["rows"], 24);
+    assert_eq!(card["cross_validation"]["folds"], 3);
+    assert!(
+        card["cross_validation"]["fused"]["macro_f1"]
+            .as_f64()
+            .unwrap()
+            > 0.5
+    );
+    let md = std::fs::read_to_string(dir.path().join("fixture.card.md")).unwrap();
+    assert!(md.contains("3-fold cross-validation"), "{md}");
+
+    let out = run_ok(&[
+        "route",
+        "--model",
+        &model,
+        "--top-k",
+        "2",
+        "老板拖欠农民工工资不发",
+    ]);
+    let routing: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(routing["category"], "劳动和社会保障");
+    let first = &routing["suggestions"][0];
+    assert_eq!(first["code"], "human_resources_social_security");
+    assert!(first["keywords"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|k| k["keyword"] == "农民工工资"));
+    assert_eq!(routing["suggestions"].as_array().unwrap().len(), 2);
+    assert_eq!(routing["truncated"], false);
+    assert!(routing["model_version"].as_str().unwrap().len() == 8);
+}
+
+#[test]
+fn route_reads_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained(dir.path());
+    let out = run_with_input(
+        &["route", "--model", &model, "-"],
+        "化工厂偷排废水，河道发臭",
+    );
+    assert!(out.status.success());
+    let routing: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(routing["category"], "环境保护");
+}
+
+#[test]
+fn eval_prints_table_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained(dir.path());
+    let history = dir.path().join("history.jsonl");
+    let h = history.to_str().unwrap();
+    let json: Value = serde_json::from_str(&run_ok(&[
+        "eval",
+        "--model",
+        &model,
+        "--history",
+        h,
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(json["n"], 24);
+    for key in ["accuracy", "macro_f1", "top3_accuracy"] {
+        let v = json[key].as_f64().unwrap();
+        assert!(
+            (0.9..=1.0).contains(&v),
+            "{key} = {v} on its own training data"
+        );
+    }
+    let table = run_ok(&["eval", "--model", &model, "--history", h]);
+    assert!(
+        table.contains("macro-F1") && table.contains("城乡建设"),
+        "{table}"
+    );
+}
+
+#[test]
+fn unknown_labels_are_warned_about_and_kept_as_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = fixture_rows();
+    for text in [
+        "长兴岛开发区道路积水",
+        "长兴岛招商政策咨询",
+        "长兴岛园区企业用地问题",
+    ] {
+        rows.push((text, "长兴岛经济区"));
+    }
+    let history = dir.path().join("h.jsonl");
+    write_jsonl(&history, &rows);
+    let model = dir.path().join("m.model");
+    let out = run(&[
+        "train",
+        "--history",
+        history.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--folds",
+        "3",
+        "--hash-bits",
+        "16",
+    ]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("not known to any department") && stderr.contains("长兴岛经济区"),
+        "{stderr}"
+    );
+    let routing: Value = serde_json::from_str(&run_ok(&[
+        "route",
+        "--model",
+        model.to_str().unwrap(),
+        "长兴岛园区道路积水",
+    ]))
+    .unwrap();
+    assert_eq!(routing["suggestions"][0]["code"], "长兴岛经济区");
+}
+
+#[test]
+fn empty_petition_is_an_error_not_a_guess() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained(dir.path());
+    let e = run_err(&["route", "--model", &model, "   \u{3000}  "]);
+    assert!(e.contains("no text"), "{e}");
+}
+
+#[test]
+fn huge_petition_is_truncated_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained(dir.path());
+    let text = "小区物业不管电梯维修。".repeat(5_000);
+    let out = run_with_input(&["route", "--model", &model, "-"], &text);
+    assert!(out.status.success());
+    let routing: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(routing["truncated"], true);
+    assert_eq!(routing["analysed_chars"], 8_000);
+}
+
+#[test]
+fn broken_model_file_is_refused_with_path_and_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("broken.model");
+    std::fs::write(&bad, b"PRMODEL\n\x01\x00\x00\x00garbage, not a header").unwrap();
+    let e = run_err(&["route", "--model", bad.to_str().unwrap(), "小区停水"]);
+    assert!(e.contains("broken.model") && e.contains("truncated"), "{e}");
+}
+
+#[test]
+fn history_row_without_text_is_reported_with_file_and_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("gaps.csv");
+    let mut csv = String::from("标题,内容,受理单位\n");
+    for (text, label) in fixture_rows() {
+        csv += &format!(",{text},{label}\n");
+    }
+    csv += "无内容,,城乡建设\n";
+    std::fs::write(&history, csv).unwrap();
+    let model = dir.path().join("m.model");
+    let args = [
+        "train",
+        "--history",
+        history.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--folds",
+        "0",
+        "--hash-bits",
+        "16",
+    ];
+    let e = run_err(&args);
+    assert!(e.contains("gaps.csv:26") && e.contains("内容"), "{e}");
+    let mut skipping = args.to_vec();
+    skipping.push("--skip-bad-rows");
+    let out = run(&skipping);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("24 rows read, 1 skipped") && stderr.contains("skipped row 26"),
+        "{stderr}"
+    );
+}

@@ -63,7 +63,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 5)]
     folds: usize,
     /// Inverse regularisation strength.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 1.0)]
     c: f32,
     /// Class weighting: balanced or uniform.
     #[arg(long, default_value = "balanced", value_parser = parse_class_weight)]
@@ -72,16 +72,16 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 42)]
     seed: u64,
     /// Minimum number of documents a feature must occur in.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 2)]
     min_df: u32,
     /// Hash space is 2^bits buckets.
     #[arg(long, default_value_t = FeatureConfig::default().hash_bits)]
     hash_bits: u8,
     /// Character n-gram range, e.g. 1-3; 0 disables character n-grams.
-    #[arg(long, default_value = "1-3")]
+    #[arg(long, default_value = "1-2")]
     char_ngrams: String,
     /// Word n-grams: 1 (words) or 2 (words and word pairs).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 1)]
     word_ngrams: u8,
 }
 

@@ -40,12 +40,12 @@ pub struct TrainParams(ValidTrainParams);
 impl Default for TrainParams {
     fn default() -> Self {
         TrainParams(ValidTrainParams {
-            c: 0.5,
+            c: 1.0,
             class_weight: ClassWeight::Balanced,
             max_epochs: 60,
             tolerance: 0.1,
             seed: 42,
-            min_df: 1,
+            min_df: 2,
         })
     }
 }

@@ -121,11 +121,18 @@ fn train_one(
     let diag: Vec<f32> = cost.iter().map(|&c| 0.5 / c).collect();
     let mut order: Vec<u32> = (0..n as u32).collect();
     let mut rng = SplitMix(seed);
-    for _ in 0..params.max_epochs {
-        rng.shuffle(&mut order);
+    // Shrinking (as in liblinear): a document whose alpha is zero and whose gradient exceeds
+    // the largest projected gradient of the previous pass is unlikely to move, so it leaves
+    // the active set until the active problem has converged; then all are checked again.
+    let mut active = n;
+    let mut pg_max_old = f32::INFINITY;
+    let mut epoch = 0;
+    while epoch < params.max_epochs {
+        rng.shuffle(&mut order[..active]);
         let (mut pg_max, mut pg_min) = (f32::NEG_INFINITY, f32::INFINITY);
-        for &i in &order {
-            let i = i as usize;
+        let mut s = 0;
+        while s < active {
+            let i = order[s] as usize;
             let y = if positive[i] { 1f32 } else { -1f32 };
             let (cols, vals) = data.row(i);
             let dot: f32 = cols
@@ -135,7 +142,16 @@ fn train_one(
                 .sum::<f32>()
                 + bias;
             let g = y * dot - 1.0 + diag[i] * alpha[i];
-            let pg = if alpha[i] == 0.0 { g.min(0.0) } else { g };
+            let pg = if alpha[i] == 0.0 {
+                if g > pg_max_old {
+                    active -= 1;
+                    order.swap(s, active);
+                    continue;
+                }
+                g.min(0.0)
+            } else {
+                g
+            };
             pg_max = pg_max.max(pg);
             pg_min = pg_min.min(pg);
             if pg.abs() > 1e-12 {
@@ -147,10 +163,18 @@ fn train_one(
                 }
                 bias += step;
             }
+            s += 1;
         }
-        if pg_max - pg_min < params.tolerance {
-            break;
+        epoch += 1;
+        if pg_max - pg_min <= params.tolerance {
+            if active == n {
+                break;
+            }
+            active = n;
+            pg_max_old = f32::INFINITY;
+            continue;
         }
+        pg_max_old = if pg_max <= 0.0 { f32::INFINITY } else { pg_max };
     }
     (w, bias)
 }

@@ -9,8 +9,10 @@ use serde::Serialize;
 use std::cell::RefCell;
 
 /// Within a category handled by several departments, each department's share of the
-/// category's confidence is proportional to its keyword score plus this prior, so that a
-/// department without keyword evidence keeps a little.
+/// category's confidence is proportional to its keyword score plus a prior, so that a
+/// department without keyword evidence keeps a little. Departments that list the category
+/// first (their central duty) get the full prior, the others half: without any keyword the
+/// lead department comes first instead of a tie.
 const SHARE_PRIOR: f32 = 0.25;
 
 /// Tunables of the engine.
@@ -234,12 +236,20 @@ impl Engine {
     fn rank_targets(&self, b: &Buffers, normalised: pr_text::Normalised, top_k: usize) -> Routing {
         // Confidence per target, and the label that brought the most of it.
         let mut per_target: Vec<(usize, f32, usize, f32)> = Vec::new();
+        let labels = self.model.labels();
         for (c, &conf) in b.candidates.iter().zip(&b.confidences) {
             let targets = self.targets.of_label(c.label);
-            let keyword = |t: usize| b.keywords.scores.get(t).copied().unwrap_or(0.0);
-            let total: f32 = targets.iter().map(|&t| keyword(t) + SHARE_PRIOR).sum();
+            let weight = |t: usize| {
+                let keyword = b.keywords.scores.get(t).copied().unwrap_or(0.0);
+                let lead = self.targets.all()[t]
+                    .department
+                    .and_then(|d| self.catalogue.departments()[d].categories.first())
+                    .is_none_or(|first| *first == labels[c.label]);
+                keyword + if lead { SHARE_PRIOR } else { SHARE_PRIOR / 2.0 }
+            };
+            let total: f32 = targets.iter().map(|&t| weight(t)).sum();
             for &t in targets {
-                let share = conf * (keyword(t) + SHARE_PRIOR) / total;
+                let share = conf * weight(t) / total;
                 match per_target.iter_mut().find(|e| e.0 == t) {
                     Some(e) => {
                         e.1 += share;
@@ -254,7 +264,6 @@ impl Engine {
         per_target.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let best = per_target.first().map_or(0.0, |e| e.1);
         let second = per_target.get(1).map_or(0.0, |e| e.1);
-        let labels = self.model.labels();
         let suggestions = per_target
             .iter()
             .take(top_k)

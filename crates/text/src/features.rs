@@ -9,9 +9,9 @@ use crate::segment::Segmenter;
 use serde::{Deserialize, Serialize};
 
 /// Seeds that keep the three feature kinds apart in the hash space.
-const SEED_WORD: u64 = 0x0077_6f72_64;
+const SEED_WORD: u64 = 0x776f_7264;
 const SEED_PAIR: u64 = 0x7061_6972;
-const SEED_CHARS: u64 = 0x6368_6172_73;
+const SEED_CHARS: u64 = 0x0063_6861_7273;
 
 /// How text becomes features. Stored in the model file: serving must use the training values.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,9 +33,11 @@ impl Default for FeatureConfig {
     fn default() -> Self {
         FeatureConfig {
             hash_bits: 20,
-            word_ngrams: 2,
+            // Measured on tipdm2020 (5-fold macro-F1): word bigrams and character trigrams
+            // add noise faster than signal at this data size.
+            word_ngrams: 1,
             char_ngram_min: 1,
-            char_ngram_max: 3,
+            char_ngram_max: 2,
             hmm: false,
         }
     }
@@ -333,7 +335,11 @@ mod tests {
     #[test]
     fn spans_point_at_the_terms() {
         let text = "小区 停水三天";
-        let doc = extractor(FeatureConfig::default()).extract(text);
+        let doc = extractor(FeatureConfig {
+            char_ngram_max: 3,
+            ..FeatureConfig::default()
+        })
+        .extract(text);
         let terms: Vec<(&str, FeatureKind)> = doc
             .features
             .iter()

@@ -212,6 +212,13 @@ impl Model {
                 (c > 0.0).then_some((c, f))
             })
             .collect();
+        // Only the strongest few are needed: select them before sorting (a petition has
+        // hundreds of features). Extra room for terms skipped below.
+        let keep = (4 * n).min(contributions.len());
+        if keep > 0 && keep < contributions.len() {
+            contributions.select_nth_unstable_by(keep - 1, |a, b| b.0.total_cmp(&a.0));
+            contributions.truncate(keep);
+        }
         contributions.sort_by(|a, b| b.0.total_cmp(&a.0));
         let mut out: Vec<TermWeight> = Vec::with_capacity(n);
         for (c, f) in contributions {

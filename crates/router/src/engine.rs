@@ -264,6 +264,8 @@ impl Engine {
         per_target.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let best = per_target.first().map_or(0.0, |e| e.1);
         let second = per_target.get(1).map_or(0.0, |e| e.1);
+        // Suggestions reached through the same label share its model terms.
+        let mut terms_of: Vec<(usize, Vec<ModelTerm>)> = Vec::new();
         let suggestions = per_target
             .iter()
             .take(top_k)
@@ -282,12 +284,19 @@ impl Engine {
                             .collect()
                     })
                     .unwrap_or_default();
-                let terms = self
-                    .model
-                    .top_terms(&b.doc, &b.text, label, self.options.terms_per_suggestion)
-                    .into_iter()
-                    .map(|TermWeight { term, weight }| ModelTerm { term, weight })
-                    .collect();
+                let terms = match terms_of.iter().find(|(l, _)| *l == label) {
+                    Some((_, t)) => t.clone(),
+                    None => {
+                        let t: Vec<ModelTerm> = self
+                            .model
+                            .top_terms(&b.doc, &b.text, label, self.options.terms_per_suggestion)
+                            .into_iter()
+                            .map(|TermWeight { term, weight }| ModelTerm { term, weight })
+                            .collect();
+                        terms_of.push((label, t.clone()));
+                        t
+                    }
+                };
                 Suggestion {
                     code: target.code.clone(),
                     name: target.name.clone(),

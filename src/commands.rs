@@ -245,7 +245,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
             "{}-fold cross-validation, model + keywords fused:",
             cv.folds
         );
-        print_metrics(&cv.fused);
+        eprint!("{}", metrics_table(&cv.fused, "  "));
         eprintln!(
             "model alone: accuracy {:.4}, macro-F1 {:.4}, top-3 {:.4}; calibration error {:.4}",
             cv.model.accuracy, cv.model.macro_f1, cv.model.top3_accuracy, cv.calibration_error
@@ -333,21 +333,19 @@ fn card_markdown(model: &Model) -> String {
     s
 }
 
-fn print_metrics(m: &Metrics) {
-    eprintln!(
-        "  rows {}  accuracy {:.4}  macro-F1 {:.4}  top-3 {:.4}",
-        m.n, m.accuracy, m.macro_f1, m.top3_accuracy
-    );
-    eprintln!(
-        "  {:<24} {:>9} {:>7} {:>7} {:>8}",
-        "label", "precision", "recall", "F1", "support"
+/// The metrics table: one summary line, then one line per label.
+fn metrics_table(m: &Metrics, indent: &str) -> String {
+    let mut t = format!(
+        "{indent}rows {}  accuracy {:.4}  macro-F1 {:.4}  top-3 {:.4}\n{indent}{:<24} {:>9} {:>7} {:>7} {:>8}\n",
+        m.n, m.accuracy, m.macro_f1, m.top3_accuracy, "label", "precision", "recall", "F1", "support"
     );
     for l in &m.per_label {
-        eprintln!(
-            "  {:<24} {:>9.4} {:>7.4} {:>7.4} {:>8}",
+        t += &format!(
+            "{indent}{:<24} {:>9.4} {:>7.4} {:>7.4} {:>8}\n",
             l.label, l.precision, l.recall, l.f1, l.support
         );
     }
+    t
 }
 
 pub fn eval(args: EvalArgs) -> Result<()> {
@@ -363,20 +361,7 @@ pub fn eval(args: EvalArgs) -> Result<()> {
             engine.model().version(),
             args.history.history.display()
         );
-        println!(
-            "rows {}  accuracy {:.4}  macro-F1 {:.4}  top-3 {:.4}",
-            metrics.n, metrics.accuracy, metrics.macro_f1, metrics.top3_accuracy
-        );
-        println!(
-            "{:<24} {:>9} {:>7} {:>7} {:>8}",
-            "label", "precision", "recall", "F1", "support"
-        );
-        for l in &metrics.per_label {
-            println!(
-                "{:<24} {:>9.4} {:>7.4} {:>7.4} {:>8}",
-                l.label, l.precision, l.recall, l.f1, l.support
-            );
-        }
+        print!("{}", metrics_table(&metrics, ""));
     }
     Ok(())
 }

@@ -12,20 +12,30 @@ fn trained(dir: &std::path::Path) -> String {
     write_jsonl(&history, &fixture_rows());
     let model = dir.join("fixture.model");
     let catalogue = catalogue();
-    run_ok(&[
+    let mut args = train_args(&history, &model, "3");
+    args.extend([
+        "--catalogue".to_string(),
+        catalogue.to_str().unwrap().to_string(),
+    ]);
+    run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    model.to_str().unwrap().to_string()
+}
+
+/// `train` arguments for a small fixture: a small hash space, `folds` folds.
+fn train_args(history: &std::path::Path, model: &std::path::Path, folds: &str) -> Vec<String> {
+    [
         "train",
         "--history",
         history.to_str().unwrap(),
         "--out",
         model.to_str().unwrap(),
-        "--catalogue",
-        catalogue.to_str().unwrap(),
         "--folds",
-        "3",
+        folds,
         "--hash-bits",
         "16",
-    ]);
-    model.to_str().unwrap().to_string()
+    ]
+    .map(str::to_string)
+    .to_vec()
 }
 
 #[test]
@@ -126,17 +136,10 @@ fn unknown_labels_are_warned_about_and_kept_as_targets() {
     let history = dir.path().join("h.jsonl");
     write_jsonl(&history, &rows);
     let model = dir.path().join("m.model");
-    let out = run(&[
-        "train",
-        "--history",
-        history.to_str().unwrap(),
-        "--out",
-        model.to_str().unwrap(),
-        "--folds",
-        "3",
-        "--hash-bits",
-        "16",
-    ]);
+    let out = run(&train_args(&history, &model, "3")
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>());
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -193,20 +196,11 @@ fn history_row_without_text_is_reported_with_file_and_row() {
     csv += "无内容,,城乡建设\n";
     std::fs::write(&history, csv).unwrap();
     let model = dir.path().join("m.model");
-    let args = [
-        "train",
-        "--history",
-        history.to_str().unwrap(),
-        "--out",
-        model.to_str().unwrap(),
-        "--folds",
-        "0",
-        "--hash-bits",
-        "16",
-    ];
+    let owned = train_args(&history, &model, "0");
+    let args: Vec<&str> = owned.iter().map(String::as_str).collect();
     let e = run_err(&args);
     assert!(e.contains("gaps.csv:26") && e.contains("内容"), "{e}");
-    let mut skipping = args.to_vec();
+    let mut skipping = args.clone();
     skipping.push("--skip-bad-rows");
     let out = run(&skipping);
     assert!(out.status.success());

@@ -6,7 +6,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use pr_catalogue::{Catalogue, KeywordScores};
-use pr_model::Model;
+use pr_model::{DocScores, Model};
 use pr_router::{Engine, EngineOptions, Petition};
 use pr_text::{normalise, normalise_into, DocFeatures, Scratch};
 use std::hint::black_box;
@@ -112,16 +112,19 @@ fn bench(c: &mut Criterion) {
                 black_box(scores.hits.len())
             })
         });
-        let (mut scratch, mut doc, mut label_scores) =
-            (Scratch::default(), DocFeatures::default(), Vec::new());
+        let (mut scratch, mut doc, mut scored) = (
+            Scratch::default(),
+            DocFeatures::default(),
+            DocScores::default(),
+        );
         g.bench_function("features_and_model", |b| {
             b.iter(|| {
                 i = (i + 1) % texts.len();
                 engine
                     .model()
                     .analyse_into(&normalised[i], &mut scratch, &mut doc);
-                engine.model().scores_into(&doc, &mut label_scores);
-                black_box(label_scores[0])
+                engine.model().score(&doc, &mut scored);
+                black_box(scored.scores[0])
             })
         });
         g.finish();

@@ -12,12 +12,11 @@ use ndarray::Array1;
 pub struct LinearClassifier {
     dimension: usize,
     n_labels: usize,
-    /// Kept buckets, sorted; row `j` of `weights` belongs to `buckets[j]`.
+    /// Kept buckets, sorted; row `j` of `rows` belongs to `buckets[j]`.
     buckets: Vec<u32>,
-    /// Inverse document frequency per row.
-    idf: Vec<f32>,
-    /// Row-major `buckets.len() × n_labels`.
-    weights: Vec<f32>,
+    /// Row-major `buckets.len() × (1 + n_labels)`: each row is the bucket's idf followed by
+    /// its weight per label, so that scoring a feature touches one cache line, not two.
+    rows: Vec<f32>,
     bias: Vec<f32>,
     /// Bucket → row, `u32::MAX` when the bucket has no weights. Derived, not stored.
     index: Vec<u32>,
@@ -72,12 +71,17 @@ impl LinearClassifier {
         for (row, &b) in buckets.iter().enumerate() {
             index[b as usize] = row as u32;
         }
+        let rows = (0..buckets.len())
+            .flat_map(|r| {
+                std::iter::once(idf[r])
+                    .chain(weights[r * n_labels..(r + 1) * n_labels].iter().copied())
+            })
+            .collect();
         Ok(LinearClassifier {
             dimension,
             n_labels,
             buckets,
-            idf,
-            weights,
+            rows,
             bias,
             index,
         })
@@ -99,13 +103,19 @@ impl LinearClassifier {
     }
 
     /// Inverse document frequency per kept bucket.
-    pub fn idf(&self) -> &[f32] {
-        &self.idf
+    pub fn idf(&self) -> impl Iterator<Item = f32> + '_ {
+        self.rows.iter().step_by(self.stride()).copied()
     }
 
     /// All weights, row-major by bucket.
-    pub fn weights(&self) -> &[f32] {
-        &self.weights
+    pub fn weights(&self) -> impl Iterator<Item = f32> + '_ {
+        self.rows
+            .chunks_exact(self.stride())
+            .flat_map(|row| row[1..].iter().copied())
+    }
+
+    fn stride(&self) -> usize {
+        1 + self.n_labels
     }
 
     /// Per-label bias.
@@ -113,35 +123,47 @@ impl LinearClassifier {
         &self.bias
     }
 
-    /// The idf and the weights for every label of `bucket`, if the model knows the bucket.
+    /// The row of `bucket`, if the model knows the bucket.
     #[inline]
-    pub fn row(&self, bucket: u32) -> Option<(f32, &[f32])> {
-        let r = *self.index.get(bucket as usize)? as usize;
-        let idf = *self.idf.get(r)?;
-        let start = r * self.n_labels;
-        Some((idf, self.weights.get(start..start + self.n_labels)?))
+    fn row_of(&self, bucket: u32) -> Option<u32> {
+        self.index
+            .get(bucket as usize)
+            .copied()
+            .filter(|&r| r != u32::MAX)
     }
 
-    /// Length of the idf-weighted vector of `x` over the known features; divide by it to get
-    /// the values the weights apply to.
-    pub fn norm(&self, x: impl Iterator<Item = (u32, f32)>) -> f32 {
-        x.filter_map(|(b, v)| self.row(b).map(|(idf, _)| (v * idf) * (v * idf)))
-            .sum::<f32>()
-            .sqrt()
+    /// The idf and the weight per label of a row found by [`Self::lookup_rows`].
+    #[inline]
+    pub fn row(&self, row: u32) -> (f32, &[f32]) {
+        let start = row as usize * self.stride();
+        let packed = &self.rows[start..start + self.stride()];
+        (packed[0], &packed[1..])
+    }
+
+    /// Writes the row of each bucket into `rows` (`None` for buckets the model does not know).
+    /// Looking all rows up before summing lets the independent cache misses overlap.
+    pub fn lookup_rows(&self, buckets: impl Iterator<Item = u32>, rows: &mut Vec<Option<u32>>) {
+        rows.clear();
+        rows.extend(buckets.map(|b| self.row_of(b)));
     }
 
     /// Writes the score of every label for term frequencies `x` into `out`.
     pub fn scores_into(&self, x: impl Iterator<Item = (u32, f32)>, out: &mut Vec<f32>) {
+        self.sum_rows(x.filter_map(|(b, v)| Some((self.row_of(b)?, v))), out);
+    }
+
+    /// Writes the label scores of `(row, term frequency)` pairs into `out` and returns the
+    /// factor that scaled the idf-weighted values to unit length (0 for no known feature).
+    pub fn sum_rows(&self, x: impl Iterator<Item = (u32, f32)>, out: &mut Vec<f32>) -> f32 {
         out.clear();
         out.resize(self.n_labels, 0.0);
         let mut sq = 0f32;
-        for (bucket, value) in x {
-            if let Some((idf, row)) = self.row(bucket) {
-                let v = value * idf;
-                sq += v * v;
-                for (o, w) in out.iter_mut().zip(row) {
-                    *o += w * v;
-                }
+        for (row, value) in x {
+            let (idf, weights) = self.row(row);
+            let v = value * idf;
+            sq += v * v;
+            for (o, w) in out.iter_mut().zip(weights) {
+                *o += w * v;
             }
         }
         // Scaling after the sum equals scaling each value first: one pass instead of two.
@@ -149,6 +171,7 @@ impl LinearClassifier {
         for (o, b) in out.iter_mut().zip(&self.bias) {
             *o = *o * scale + b;
         }
+        scale
     }
 }
 

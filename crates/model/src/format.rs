@@ -48,9 +48,7 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>, ModelError> {
     };
     let header = serde_json::to_vec(&header).map_err(|e| ModelError::InvalidData(e.to_string()))?;
     let mut out = Vec::with_capacity(
-        PREAMBLE
-            + header.len()
-            + 4 * (2 * c.buckets().len() + c.weights().len() + c.bias().len() + 1),
+        PREAMBLE + header.len() + 4 * (c.buckets().len() * (2 + c.n_labels()) + c.bias().len() + 1),
     );
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -60,10 +58,8 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>, ModelError> {
         .iter()
         .for_each(|b| out.extend_from_slice(&b.to_le_bytes()));
     c.idf()
-        .iter()
         .for_each(|w| out.extend_from_slice(&w.to_le_bytes()));
     c.weights()
-        .iter()
         .for_each(|w| out.extend_from_slice(&w.to_le_bytes()));
     c.bias()
         .iter()

@@ -178,9 +178,17 @@ impl Model {
         self.extractor.extract_into(text, scratch, out);
     }
 
-    /// Raw label scores of a document.
-    pub fn scores_into(&self, doc: &DocFeatures, out: &mut Vec<f32>) {
-        self.classifier.scores_into(doc.iter(), out);
+    /// Raw label scores of a document, into `out.scores`; `out` also keeps what
+    /// [`Model::top_terms`] needs to explain them without looking the features up again.
+    pub fn score(&self, doc: &DocFeatures, out: &mut DocScores) {
+        let c = &self.classifier;
+        c.lookup_rows(doc.features.iter().map(|f| f.bucket), &mut out.rows);
+        let known = out
+            .rows
+            .iter()
+            .zip(&doc.values)
+            .filter_map(|(r, &v)| Some(((*r)?, v)));
+        out.scale = c.sum_rows(known, &mut out.scores);
     }
 
     /// Calibrated probabilities from raw scores, in place.
@@ -189,26 +197,24 @@ impl Model {
     }
 
     /// The `n` features of `doc` that pushed label `label` up the most, as text of `text`
-    /// (the normalised text `doc` was extracted from). Words are preferred over character
-    /// runs of the same text; a term appears once.
+    /// (the normalised text `doc` was extracted from), given `scored` by [`Model::score`].
+    /// Words are preferred over character runs of the same text; a term appears once.
     pub fn top_terms(
         &self,
         doc: &DocFeatures,
+        scored: &DocScores,
         text: &str,
         label: usize,
         n: usize,
     ) -> Vec<TermWeight> {
-        let norm = self.classifier.norm(doc.iter());
-        if norm <= 0.0 {
-            return Vec::new();
-        }
         let mut contributions: Vec<(f32, &pr_text::Feature)> = doc
             .features
             .iter()
             .zip(&doc.values)
-            .filter_map(|(f, &v)| {
-                let (idf, row) = self.classifier.row(f.bucket)?;
-                let c = row.get(label)? * v * idf / norm;
+            .zip(&scored.rows)
+            .filter_map(|((f, &v), row)| {
+                let (idf, weights) = self.classifier.row((*row)?);
+                let c = weights.get(label)? * v * idf * scored.scale;
                 (c > 0.0).then_some((c, f))
             })
             .collect();
@@ -242,6 +248,17 @@ impl Model {
         }
         out
     }
+}
+
+/// Label scores of one document and how they were reached; reused between documents.
+#[derive(Debug, Default, Clone)]
+pub struct DocScores {
+    /// Raw score per label (probabilities after [`Model::probabilities`]).
+    pub scores: Vec<f32>,
+    /// Per feature of the document: its weight row, `None` when the model does not know it.
+    rows: Vec<Option<u32>>,
+    /// Factor that scaled the document to unit length.
+    scale: f32,
 }
 
 /// `softmax(t · x)` in place, numerically stable.

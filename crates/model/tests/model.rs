@@ -4,8 +4,8 @@ use linfa::dataset::DatasetBase;
 use linfa::traits::{Fit, Predict};
 use ndarray::Array1;
 use pr_model::{
-    Calibration, ClassWeight, HistoryInfo, LinearClassifier, Model, ModelCard, ModelError,
-    ParamGuard, SparseDocs, TrainParams,
+    Calibration, ClassWeight, DocScores, HistoryInfo, LinearClassifier, Model, ModelCard,
+    ModelError, ParamGuard, SparseDocs, TrainParams,
 };
 use pr_text::{normalise, FeatureConfig, FeatureExtractor};
 
@@ -86,9 +86,9 @@ fn trained_model() -> Model {
 
 fn predict(model: &Model, text: &str) -> usize {
     let doc = model.extractor().extract(&normalise(text));
-    let mut scores = Vec::new();
-    model.scores_into(&doc, &mut scores);
-    pr_model::argmax(&scores)
+    let mut scored = DocScores::default();
+    model.score(&doc, &mut scored);
+    pr_model::argmax(&scored.scores)
 }
 
 #[test]
@@ -195,7 +195,9 @@ fn top_terms_explain_the_decision() {
     let model = trained_model();
     let text = normalise("公司拖欠工资，还不缴社保");
     let doc = model.extractor().extract(&text);
-    let terms = model.top_terms(&doc, &text, 0, 3);
+    let mut scored = DocScores::default();
+    model.score(&doc, &mut scored);
+    let terms = model.top_terms(&doc, &scored, &text, 0, 3);
     assert!(!terms.is_empty());
     assert!(terms.windows(2).all(|w| w[0].weight >= w[1].weight));
     assert!(terms.iter().all(|t| text.contains(&t.term)));

@@ -3,7 +3,7 @@
 use crate::fusion::{self, Candidate, CANDIDATES};
 use crate::targets::Targets;
 use pr_catalogue::{Catalogue, KeywordScores};
-use pr_model::{Model, TermWeight};
+use pr_model::{DocScores, Model, TermWeight};
 use pr_text::{normalise_into, DocFeatures, Scratch};
 use serde::Serialize;
 use std::cell::RefCell;
@@ -123,7 +123,7 @@ struct Buffers {
     text: String,
     scratch: Scratch,
     doc: DocFeatures,
-    scores: Vec<f32>,
+    scored: DocScores,
     keywords: KeywordScores,
     candidates: Vec<Candidate>,
     confidences: Vec<f32>,
@@ -219,10 +219,15 @@ impl Engine {
             return Err(RouteError::EmptyText);
         }
         self.model.analyse_into(&b.text, &mut b.scratch, &mut b.doc);
-        self.model.scores_into(&b.doc, &mut b.scores);
-        self.model.probabilities(&mut b.scores);
+        self.model.score(&b.doc, &mut b.scored);
+        self.model.probabilities(&mut b.scored.scores);
         self.catalogue.score(&b.text, &mut b.keywords);
-        candidates(&b.scores, &b.keywords, &self.targets, &mut b.candidates);
+        candidates(
+            &b.scored.scores,
+            &b.keywords,
+            &self.targets,
+            &mut b.candidates,
+        );
         let max_keyword = b.keywords.scores.iter().copied().fold(0.0, f32::max);
         fusion::confidences(
             self.model.calibration().fusion.as_ref(),
@@ -289,7 +294,13 @@ impl Engine {
                     None => {
                         let t: Vec<ModelTerm> = self
                             .model
-                            .top_terms(&b.doc, &b.text, label, self.options.terms_per_suggestion)
+                            .top_terms(
+                                &b.doc,
+                                &b.scored,
+                                &b.text,
+                                label,
+                                self.options.terms_per_suggestion,
+                            )
                             .into_iter()
                             .map(|TermWeight { term, weight }| ModelTerm { term, weight })
                             .collect();

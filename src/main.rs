@@ -3,6 +3,7 @@
 
 mod commands;
 mod paths;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -26,6 +27,10 @@ enum Command {
     Train(commands::TrainArgs),
     /// Evaluate a model on labelled history: accuracy, macro-F1, top-3.
     Eval(commands::EvalArgs),
+    /// Serve routing over gRPC (RouterService, AdminService, health, reflection).
+    Serve(serve::ServeArgs),
+    /// Ask a server's gRPC health service; exits 0 only when it is SERVING.
+    Health(serve::HealthArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +39,8 @@ fn main() -> ExitCode {
         Command::Route(a) => commands::route(a),
         Command::Train(a) => commands::train(a),
         Command::Eval(a) => commands::eval(a),
+        Command::Serve(a) => serve::serve(a),
+        Command::Health(a) => serve::health(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

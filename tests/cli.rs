@@ -6,38 +6,6 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-/// Trains a model on the fixture history into `dir`; returns its path.
-fn trained(dir: &std::path::Path) -> String {
-    let history = dir.join("history.jsonl");
-    write_jsonl(&history, &fixture_rows());
-    let model = dir.join("fixture.model");
-    let catalogue = catalogue();
-    let mut args = train_args(&history, &model, "3");
-    args.extend([
-        "--catalogue".to_string(),
-        catalogue.to_str().unwrap().to_string(),
-    ]);
-    run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    model.to_str().unwrap().to_string()
-}
-
-/// `train` arguments for a small fixture: a small hash space, `folds` folds.
-fn train_args(history: &std::path::Path, model: &std::path::Path, folds: &str) -> Vec<String> {
-    [
-        "train",
-        "--history",
-        history.to_str().unwrap(),
-        "--out",
-        model.to_str().unwrap(),
-        "--folds",
-        folds,
-        "--hash-bits",
-        "16",
-    ]
-    .map(str::to_string)
-    .to_vec()
-}
-
 #[test]
 fn train_writes_model_and_card_then_route_answers_json() {
     let dir = tempfile::tempdir().unwrap();

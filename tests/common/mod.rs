@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -121,4 +123,36 @@ pub fn write_jsonl(path: &Path, rows: &[(&str, &str)]) {
         })
         .collect();
     std::fs::write(path, lines.join("\n") + "\n").unwrap();
+}
+
+/// Trains a model on the fixture history into `dir`; returns its path.
+pub fn trained(dir: &std::path::Path) -> String {
+    let history = dir.join("history.jsonl");
+    write_jsonl(&history, &fixture_rows());
+    let model = dir.join("fixture.model");
+    let catalogue = catalogue();
+    let mut args = train_args(&history, &model, "3");
+    args.extend([
+        "--catalogue".to_string(),
+        catalogue.to_str().unwrap().to_string(),
+    ]);
+    run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    model.to_str().unwrap().to_string()
+}
+
+/// `train` arguments for a small fixture: a small hash space, `folds` folds.
+pub fn train_args(history: &std::path::Path, model: &std::path::Path, folds: &str) -> Vec<String> {
+    [
+        "train",
+        "--history",
+        history.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--folds",
+        folds,
+        "--hash-bits",
+        "16",
+    ]
+    .map(str::to_string)
+    .to_vec()
 }

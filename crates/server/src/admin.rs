@@ -1,0 +1,105 @@
+//! `AdminService`: what is serving, and hot reload.
+
+use crate::live::Loaded;
+use crate::pb;
+use crate::pb::admin_service_server::AdminService;
+use crate::router::Shared;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tonic::{Code, Request, Response, Status};
+
+/// The AdminService implementation.
+pub struct AdminApi {
+    pub shared: Arc<Shared>,
+}
+
+/// The description of a loaded model and catalogue.
+pub fn model_info(loaded: &Loaded) -> pb::ModelInfo {
+    let model = loaded.engine.model();
+    let card = model.card();
+    let catalogue = loaded.engine.catalogue();
+    pb::ModelInfo {
+        model_version: model.version().to_string(),
+        model_path: loaded.model_path.display().to_string(),
+        labels: model.labels().to_vec(),
+        catalogue_version: catalogue.version().to_string(),
+        catalogue_path: loaded.catalogue_path.display().to_string(),
+        department_count: catalogue.departments().len() as u32,
+        trained_at: card.created_at.clone(),
+        tool_version: card.tool_version.clone(),
+        history_file: card.history.file.clone(),
+        history_rows: card.history.rows as u32,
+        history_fingerprint: card.history.fingerprint.clone(),
+        training_metrics: card
+            .cross_validation
+            .as_ref()
+            .map(|cv| pb::TrainingMetrics {
+                folds: cv.folds as u32,
+                n: cv.fused.n as u32,
+                accuracy: cv.fused.accuracy,
+                macro_f1: cv.fused.macro_f1,
+                top3_accuracy: cv.fused.top3_accuracy,
+                calibration_error: cv.calibration_error,
+            }),
+        loaded_at: loaded.loaded_at.clone(),
+    }
+}
+
+/// Reloads, logs and counts the outcome; shared by ReloadModel and SIGHUP.
+pub async fn reload(
+    shared: &Shared,
+    model: Option<PathBuf>,
+    catalogue: Option<PathBuf>,
+) -> Result<(Arc<Loaded>, Arc<Loaded>), Status> {
+    match shared.live.reload(model, catalogue).await {
+        Ok((previous, loaded)) => {
+            let (m, c) = (loaded.engine.model(), loaded.engine.catalogue());
+            shared.metrics.reload(true);
+            shared.metrics.serving(m.version(), c.version());
+            tracing::info!(
+                previous = previous.engine.model().version(),
+                model_version = m.version(),
+                catalogue_version = c.version(),
+                model = %loaded.model_path.display(),
+                "model reloaded"
+            );
+            Ok((previous, loaded))
+        }
+        Err(e) => {
+            shared.metrics.reload(false);
+            let serving = shared.live.current();
+            tracing::warn!(error = %e, still_serving = serving.engine.model().version(), "reload refused");
+            Err(Status::failed_precondition(format!(
+                "reload refused, model {} keeps serving: {e}",
+                serving.engine.model().version()
+            )))
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl AdminService for AdminApi {
+    async fn get_model_info(
+        &self,
+        _request: Request<pb::GetModelInfoRequest>,
+    ) -> Result<Response<pb::ModelInfo>, Status> {
+        self.shared.metrics.call("GetModelInfo", Code::Ok);
+        Ok(Response::new(model_info(&self.shared.live.current())))
+    }
+
+    async fn reload_model(
+        &self,
+        request: Request<pb::ReloadModelRequest>,
+    ) -> Result<Response<pb::ReloadModelResponse>, Status> {
+        let r = request.into_inner();
+        let path = |s: String| (!s.trim().is_empty()).then(|| PathBuf::from(s));
+        let outcome = reload(&self.shared, path(r.model_path), path(r.catalogue_path)).await;
+        let code = outcome.as_ref().map_or_else(Status::code, |_| Code::Ok);
+        self.shared.metrics.call("ReloadModel", code);
+        let (previous, loaded) = outcome?;
+        Ok(Response::new(pb::ReloadModelResponse {
+            previous_model_version: previous.engine.model().version().to_string(),
+            loaded: Some(model_info(&loaded)),
+        }))
+    }
+}

@@ -1,0 +1,368 @@
+//! `RouterService`: validation, load shedding and the conversion between the wire messages
+//! and the engine.
+
+use crate::config::{Limits, MAX_ID_CHARS};
+use crate::live::{Live, Loaded};
+use crate::metrics::Metrics;
+use crate::pb;
+use crate::pb::router_service_server::RouterService;
+use pr_router::{Petition, RouteError, Routing};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_stream::{Stream, StreamExt};
+use tonic::{Code, Request, Response, Status, Streaming};
+
+/// Suggestions returned when the request leaves top_k at 0.
+const DEFAULT_TOP_K: u32 = 3;
+
+/// What every service of one server shares.
+pub struct Shared {
+    pub live: Arc<Live>,
+    pub limits: Limits,
+    pub metrics: Arc<Metrics>,
+    /// One permit per petition being routed (a stream holds one while it is open).
+    pub permits: Arc<Semaphore>,
+    /// Set when shutdown begins: new calls are refused.
+    pub draining: AtomicBool,
+}
+
+impl Shared {
+    /// Admits `n` petitions, or refuses the call: shutting down, or too much in flight.
+    fn admit(&self, n: u32) -> Result<OwnedSemaphorePermit, Status> {
+        if self.draining.load(Ordering::Relaxed) {
+            return Err(Status::unavailable(
+                "the server is shutting down: retry on another replica",
+            ));
+        }
+        self.permits.clone().try_acquire_many_owned(n).map_err(|_| {
+            Status::resource_exhausted(format!(
+                "more than {} petitions in flight: retry with backoff, or add replicas",
+                self.limits.max_in_flight
+            ))
+        })
+    }
+
+    /// Checks one request against the limits.
+    fn check(&self, r: &pb::RouteRequest) -> Result<(), Status> {
+        let invalid = |m: String| Err(Status::invalid_argument(m));
+        if r.content.trim().is_empty() {
+            return invalid("content is empty: send the petition text in `content`".into());
+        }
+        let chars = r.content.chars().count();
+        if chars > self.limits.max_content_chars as usize {
+            return invalid(format!(
+                "content has {chars} characters, more than the limit of {}: shorten it or split the petition",
+                self.limits.max_content_chars
+            ));
+        }
+        if r.title.chars().count() > self.limits.max_content_chars as usize {
+            return invalid(format!(
+                "title is longer than {} characters",
+                self.limits.max_content_chars
+            ));
+        }
+        if r.top_k > self.limits.max_top_k {
+            return invalid(format!(
+                "top_k is {}, at most {} departments can be suggested",
+                r.top_k, self.limits.max_top_k
+            ));
+        }
+        for (field, value) in [
+            ("request_id", &r.request_id),
+            ("region_hint", &r.region_hint),
+        ] {
+            if value.chars().count() > MAX_ID_CHARS {
+                return invalid(format!("{field} is longer than {MAX_ID_CHARS} characters"));
+            }
+        }
+        if pb::Channel::try_from(r.channel).is_err() {
+            return invalid(format!(
+                "channel {} is unknown: use one of the Channel values",
+                r.channel
+            ));
+        }
+        Ok(())
+    }
+
+    /// Routes one checked request with `loaded`, recording metrics and a span without text.
+    fn route_one(
+        &self,
+        loaded: &Loaded,
+        r: &pb::RouteRequest,
+        method: &'static str,
+    ) -> Result<pb::RouteResponse, Status> {
+        let span = tracing::debug_span!(
+            "route",
+            method,
+            request_id = %r.request_id,
+            content_bytes = r.content.len(),
+            department = tracing::field::Empty,
+            needs_review = tracing::field::Empty,
+            us = tracing::field::Empty,
+        );
+        let _entered = span.enter();
+        let result = self.check(r).and_then(|()| {
+            let start = Instant::now();
+            let top_k = if r.top_k == 0 { DEFAULT_TOP_K } else { r.top_k };
+            let routing = loaded
+                .engine
+                .route(
+                    Petition {
+                        title: &r.title,
+                        content: &r.content,
+                    },
+                    top_k as usize,
+                )
+                .map_err(|e| match e {
+                    RouteError::EmptyText => Status::invalid_argument(
+                        "the petition has no text left after removing markup and whitespace: send the petition text in `content`",
+                    ),
+                })?;
+            let elapsed = start.elapsed();
+            let top = routing.suggestions.first().map(|s| s.code.as_str());
+            span.record("department", top.unwrap_or(""));
+            span.record("needs_review", routing.needs_review);
+            span.record("us", elapsed.as_micros() as u64);
+            self.metrics
+                .routed(elapsed.as_secs_f64(), top, routing.needs_review);
+            Ok(response(r, routing, elapsed))
+        });
+        let code = result.as_ref().map_or_else(Status::code, |_| Code::Ok);
+        self.metrics.call(method, code);
+        tracing::debug!(status = ?code, "routed");
+        result
+    }
+}
+
+fn response(r: &pb::RouteRequest, routing: Routing, elapsed: Duration) -> pb::RouteResponse {
+    pb::RouteResponse {
+        request_id: r.request_id.clone(),
+        suggestions: routing
+            .suggestions
+            .into_iter()
+            .map(|s| pb::Suggestion {
+                department_code: s.code,
+                department_name: s.name,
+                confidence: s.confidence,
+                label: s.label,
+                matched_keywords: s
+                    .keywords
+                    .into_iter()
+                    .map(|k| pb::MatchedKeyword {
+                        keyword: k.keyword,
+                        weight: k.weight,
+                    })
+                    .collect(),
+                model_terms: s
+                    .terms
+                    .into_iter()
+                    .map(|t| pb::ModelTerm {
+                        term: t.term,
+                        weight: t.weight,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        category: routing.category,
+        needs_review: routing.needs_review,
+        model_version: routing.model_version,
+        catalogue_version: routing.catalogue_version,
+        routing_time_us: elapsed.as_micros() as u64,
+        analysed_chars: routing.analysed_chars as u32,
+        truncated: routing.truncated,
+        region_hint: r.region_hint.clone(),
+    }
+}
+
+/// The outcome of one petition of a batch or stream.
+fn result(request_id: &str, outcome: Result<pb::RouteResponse, Status>) -> pb::RouteResult {
+    pb::RouteResult {
+        request_id: request_id.to_string(),
+        outcome: Some(match outcome {
+            Ok(r) => pb::route_result::Outcome::Response(r),
+            Err(s) => pb::route_result::Outcome::Error(pb::RouteError {
+                code: s.code() as i32,
+                message: s.message().to_string(),
+            }),
+        }),
+    }
+}
+
+/// The client's deadline, from the `grpc-timeout` header.
+fn deadline<T>(request: &Request<T>) -> Option<Instant> {
+    let value = request.metadata().get("grpc-timeout")?.to_str().ok()?;
+    let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
+    let n: u64 = digits.parse().ok()?;
+    let timeout = match unit {
+        "H" => Duration::from_secs(n * 3600),
+        "M" => Duration::from_secs(n * 60),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    };
+    Some(Instant::now() + timeout)
+}
+
+/// The RouterService implementation.
+pub struct RouterApi {
+    pub shared: Arc<Shared>,
+}
+
+type ResultStream = Pin<Box<dyn Stream<Item = Result<pb::RouteResult, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl RouterService for RouterApi {
+    async fn route(
+        &self,
+        request: Request<pb::RouteRequest>,
+    ) -> Result<Response<pb::RouteResponse>, Status> {
+        let shared = &self.shared;
+        let _permit = shared
+            .admit(1)
+            .inspect_err(|s| shared.metrics.call("Route", s.code()))?;
+        let loaded = shared.live.current();
+        shared
+            .route_one(&loaded, request.get_ref(), "Route")
+            .map(Response::new)
+    }
+
+    async fn route_batch(
+        &self,
+        request: Request<pb::RouteBatchRequest>,
+    ) -> Result<Response<pb::RouteBatchResponse>, Status> {
+        let shared = self.shared.clone();
+        let count = request.get_ref().requests.len();
+        let refuse = |s: Status| {
+            shared.metrics.call("RouteBatch", s.code());
+            Err(s)
+        };
+        if count == 0 {
+            return refuse(Status::invalid_argument(
+                "the batch is empty: send at least one request",
+            ));
+        }
+        if count > shared.limits.max_batch as usize {
+            return refuse(Status::invalid_argument(format!(
+                "the batch has {count} requests, more than the limit of {}: split it",
+                shared.limits.max_batch
+            )));
+        }
+        let permit = match shared.admit(count as u32) {
+            Ok(p) => p,
+            Err(s) => return refuse(s),
+        };
+        let deadline = deadline(&request);
+        let requests = request.into_inner().requests;
+        let span = tracing::debug_span!("route_batch", count);
+        // A batch may take milliseconds: route it off the async workers.
+        let results = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let _entered = span.enter();
+            let loaded = shared.live.current();
+            requests
+                .iter()
+                .map(|r| {
+                    let outcome = if deadline.is_some_and(|d| Instant::now() >= d) {
+                        Err(Status::deadline_exceeded(
+                            "the call's deadline passed before this petition was routed: allow more time or send smaller batches",
+                        ))
+                    } else {
+                        shared.route_one(&loaded, r, "RouteBatch.item")
+                    };
+                    result(&r.request_id, outcome)
+                })
+                .collect()
+        })
+        .await
+        .map_err(|e| Status::internal(format!("routing the batch failed: {e}")))?;
+        self.shared.metrics.call("RouteBatch", Code::Ok);
+        Ok(Response::new(pb::RouteBatchResponse { results }))
+    }
+
+    type RouteStreamStream = ResultStream;
+
+    async fn route_stream(
+        &self,
+        request: Request<Streaming<pb::RouteRequest>>,
+    ) -> Result<Response<Self::RouteStreamStream>, Status> {
+        let shared = self.shared.clone();
+        // The stream counts as one call in flight while it is open.
+        let permit = shared
+            .admit(1)
+            .inspect_err(|s| shared.metrics.call("RouteStream", s.code()))?;
+        let inbound = request.into_inner();
+        let outbound = inbound.map(move |item| {
+            let _held = &permit;
+            let r = item?;
+            let loaded = shared.live.current();
+            Ok(result(
+                &r.request_id,
+                shared.route_one(&loaded, &r, "RouteStream.item"),
+            ))
+        });
+        Ok(Response::new(Box::pin(outbound) as Self::RouteStreamStream))
+    }
+
+    async fn list_departments(
+        &self,
+        _request: Request<pb::ListDepartmentsRequest>,
+    ) -> Result<Response<pb::ListDepartmentsResponse>, Status> {
+        let loaded = self.shared.live.current();
+        let catalogue = loaded.engine.catalogue();
+        let limits = self.shared.limits;
+        self.shared.metrics.call("ListDepartments", Code::Ok);
+        Ok(Response::new(pb::ListDepartmentsResponse {
+            departments: catalogue
+                .departments()
+                .iter()
+                .map(|d| pb::Department {
+                    code: d.code.clone(),
+                    name: d.name.clone(),
+                    aliases: d.aliases.clone(),
+                    categories: d.categories.clone(),
+                    summary: d.summary.clone(),
+                    keyword_count: d.keywords.len() as u32,
+                })
+                .collect(),
+            catalogue_version: catalogue.version().to_string(),
+            limits: Some(pb::Limits {
+                max_content_chars: limits.max_content_chars,
+                max_batch: limits.max_batch,
+                max_top_k: limits.max_top_k,
+                max_in_flight: limits.max_in_flight,
+            }),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_timeout(value: &str) -> Request<()> {
+        let mut r = Request::new(());
+        r.metadata_mut()
+            .insert("grpc-timeout", value.parse().unwrap());
+        r
+    }
+
+    #[test]
+    fn reads_the_clients_deadline_in_every_unit() {
+        let now = Instant::now();
+        let within = |r: Request<()>, d: Duration| {
+            let deadline = deadline(&r).expect("a deadline");
+            deadline >= now + d && deadline <= Instant::now() + d
+        };
+        assert!(within(with_timeout("1500m"), Duration::from_millis(1500)));
+        assert!(within(with_timeout("2S"), Duration::from_secs(2)));
+        assert!(within(with_timeout("250u"), Duration::from_micros(250)));
+        assert!(within(with_timeout("1M"), Duration::from_secs(60)));
+        assert!(deadline(&Request::new(())).is_none());
+        assert!(deadline(&with_timeout("12x")).is_none());
+    }
+}

@@ -1,0 +1,225 @@
+//! Runs the server: load, bind, serve, reload on SIGHUP, drain on SIGTERM / Ctrl-C.
+
+use crate::admin::{self, AdminApi};
+use crate::config::Config;
+use crate::live::{Live, LoadError, Loaded};
+use crate::metrics::Metrics;
+use crate::pb;
+use crate::pb::admin_service_server::AdminServiceServer;
+use crate::pb::router_service_server::RouterServiceServer;
+use crate::router::{RouterApi, Shared};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_stream::StreamExt;
+use tonic::transport::Server;
+use tonic_health::ServingStatus;
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot load the model and catalogue: {0}")]
+    Load(#[from] LoadError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot handle signals: {0}")]
+    Signals(std::io::Error),
+    #[error("reflection service: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    #[error("the gRPC server failed: {0}")]
+    Transport(#[from] tonic::transport::Error),
+    #[error("the server task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// Where a started server listens.
+#[derive(Debug, Clone, Copy)]
+pub struct Bound {
+    pub grpc: SocketAddr,
+    pub metrics: Option<SocketAddr>,
+}
+
+/// Serves until SIGTERM or Ctrl-C, then drains. `on_ready` is called once the model is loaded,
+/// both ports listen and health reports SERVING.
+pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), ServeError> {
+    let started = Instant::now();
+    let (model, catalogue) = (config.model.clone(), config.catalogue.clone());
+    let loaded = tokio::task::spawn_blocking(move || Loaded::load(&model, &catalogue)).await??;
+    let metrics = Metrics::new();
+    {
+        let (m, c) = (loaded.engine.model(), loaded.engine.catalogue());
+        metrics.serving(m.version(), c.version());
+        tracing::info!(
+            model_version = m.version(),
+            catalogue_version = c.version(),
+            model = %loaded.model_path.display(),
+            catalogue = %loaded.catalogue_path.display(),
+            departments = c.departments().len(),
+            "model loaded"
+        );
+    }
+    let shared = Arc::new(Shared {
+        live: Arc::new(Live::new(loaded)),
+        limits: config.limits,
+        metrics: metrics.clone(),
+        permits: Arc::new(Semaphore::new(config.limits.max_in_flight as usize)),
+        draining: AtomicBool::new(false),
+    });
+
+    let grpc = bind(config.addr).await?;
+    let metrics_listener = match config.metrics_addr {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
+    let bound = Bound {
+        grpc: grpc.local_addr().map_err(|source| ServeError::Bind {
+            addr: config.addr,
+            source,
+        })?,
+        metrics: metrics_listener.as_ref().and_then(|l| l.local_addr().ok()),
+    };
+    if let Some(listener) = metrics_listener {
+        tokio::spawn(serve_metrics(listener, metrics.clone()));
+    }
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    let max = config.limits.max_message_bytes as usize;
+    let router_service = RouterServiceServer::new(RouterApi {
+        shared: shared.clone(),
+    })
+    .max_decoding_message_size(max)
+    .max_encoding_message_size(max);
+    let admin_service = AdminServiceServer::new(AdminApi {
+        shared: shared.clone(),
+    });
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+    set_health(&health, ServingStatus::Serving).await;
+
+    let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
+    let reload_shared = shared.clone();
+    tokio::spawn(async move {
+        while hangup.recv().await.is_some() {
+            tracing::info!("SIGHUP: reloading model and catalogue");
+            // The outcome is logged and counted by `reload`.
+            let _ = admin::reload(&reload_shared, None, None).await;
+        }
+    });
+
+    let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let drain_delay = config.drain_delay;
+    let drain_shared = shared.clone();
+    let drain_health = health.clone();
+    let shutdown = async move {
+        tokio::select! {
+            _ = terminate.recv() => tracing::info!("SIGTERM: shutting down"),
+            _ = tokio::signal::ctrl_c() => tracing::info!("interrupt: shutting down"),
+        }
+        drain_shared.draining.store(true, Ordering::SeqCst);
+        set_health(&drain_health, ServingStatus::NotServing).await;
+        // Load balancers see NOT_SERVING and stop sending before the listener closes.
+        tokio::time::sleep(drain_delay).await;
+        let _ = stopping_tx.send(());
+    };
+
+    let incoming = TcpListenerStream::new(grpc).map(|stream| {
+        // Nagle's algorithm would hold small responses back for up to 40 ms.
+        if let Ok(s) = &stream {
+            let _ = s.set_nodelay(true);
+        }
+        stream
+    });
+    let mut server = tokio::spawn(
+        Server::builder()
+            .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))
+            .add_service(health_service)
+            .add_service(reflection)
+            .add_service(reflection_alpha)
+            .add_service(router_service)
+            .add_service(admin_service)
+            .serve_with_incoming_shutdown(incoming, shutdown),
+    );
+    tracing::info!(
+        grpc = %bound.grpc,
+        metrics = ?bound.metrics,
+        startup_ms = started.elapsed().as_millis() as u64,
+        "serving"
+    );
+    on_ready(bound);
+
+    tokio::select! {
+        finished = &mut server => finished??,
+        _ = stopping_rx => {
+            match tokio::time::timeout(config.shutdown_timeout, &mut server).await {
+                Ok(finished) => finished??,
+                Err(_) => {
+                    tracing::warn!(
+                        timeout = ?config.shutdown_timeout,
+                        "calls still in flight when the shutdown timeout ran out: stopping anyway"
+                    );
+                    server.abort();
+                }
+            }
+        }
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr, source })
+}
+
+fn signal(
+    kind: tokio::signal::unix::SignalKind,
+) -> Result<tokio::signal::unix::Signal, ServeError> {
+    tokio::signal::unix::signal(kind).map_err(ServeError::Signals)
+}
+
+/// Sets the overall status ("") and each service's.
+async fn set_health(health: &tonic_health::server::HealthReporter, status: ServingStatus) {
+    for service in [
+        "",
+        "petition_router.v1.RouterService",
+        "petition_router.v1.AdminService",
+    ] {
+        health.set_service_status(service, status).await;
+    }
+}
+
+async fn serve_metrics(listener: TcpListener, metrics: Arc<Metrics>) {
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let metrics = metrics.clone();
+            async move {
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                    )],
+                    metrics.encode(),
+                )
+            }
+        }),
+    );
+    if let Err(e) = axum::serve(listener, app).await {
+        tracing::error!(error = %e, "metrics endpoint stopped");
+    }
+}

@@ -1,0 +1,142 @@
+//! The `serve` and `health` commands.
+
+use crate::paths;
+use anyhow::{Context, Result};
+use clap::Args;
+use pr_server::{LogFormat, Settings};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Settings given on the command line win over the environment, which wins over the
+/// configuration file, which wins over the built-in defaults.
+#[derive(Args)]
+pub struct ServeArgs {
+    /// gRPC listen address [default: 127.0.0.1:50051].
+    #[arg(long, env = "PETITION_ROUTER_ADDR")]
+    addr: Option<SocketAddr>,
+    /// Prometheus metrics address (HTTP, /metrics), or off [default: 127.0.0.1:9464].
+    #[arg(long, env = "PETITION_ROUTER_METRICS_ADDR")]
+    metrics_addr: Option<String>,
+    /// Model file [default: the shipped models/default.model].
+    #[arg(long, env = "PETITION_ROUTER_MODEL")]
+    model: Option<PathBuf>,
+    /// Keyword-list directory [default: the shipped keyword-lists/].
+    #[arg(long, env = "PETITION_ROUTER_CATALOGUE")]
+    catalogue: Option<PathBuf>,
+    /// TOML file with any of these settings (same names, with underscores).
+    #[arg(long, env = "PETITION_ROUTER_CONFIG")]
+    config: Option<PathBuf>,
+    /// Longest accepted petition content, in characters [default: 32768].
+    #[arg(long, env = "PETITION_ROUTER_MAX_CONTENT_CHARS")]
+    max_content_chars: Option<u32>,
+    /// Most petitions in one RouteBatch [default: 256].
+    #[arg(long, env = "PETITION_ROUTER_MAX_BATCH")]
+    max_batch: Option<u32>,
+    /// Most petitions routed at once before calls get RESOURCE_EXHAUSTED [default: 1024].
+    #[arg(long, env = "PETITION_ROUTER_MAX_IN_FLIGHT")]
+    max_in_flight: Option<u32>,
+    /// Largest gRPC message, in bytes [default: 16 MiB].
+    #[arg(long, env = "PETITION_ROUTER_MAX_MESSAGE_BYTES")]
+    max_message_bytes: Option<u32>,
+    /// On shutdown, how long health says NOT_SERVING before the listener closes [default: 1s].
+    #[arg(long, env = "PETITION_ROUTER_DRAIN_DELAY")]
+    drain_delay: Option<String>,
+    /// On shutdown, how long calls in flight may take to finish [default: 20s].
+    #[arg(long, env = "PETITION_ROUTER_SHUTDOWN_TIMEOUT")]
+    shutdown_timeout: Option<String>,
+    /// Log format: text or json [default: text]; the level comes from RUST_LOG [default: info].
+    #[arg(long, env = "PETITION_ROUTER_LOG_FORMAT")]
+    log_format: Option<LogFormat>,
+}
+
+pub fn serve(args: ServeArgs) -> Result<()> {
+    let file = match &args.config {
+        Some(path) => Settings::from_file(path)?,
+        None => Settings::default(),
+    };
+    let given = Settings {
+        addr: args.addr,
+        metrics_addr: args.metrics_addr,
+        model: args.model,
+        catalogue: args.catalogue,
+        max_content_chars: args.max_content_chars,
+        max_batch: args.max_batch,
+        max_in_flight: args.max_in_flight,
+        max_message_bytes: args.max_message_bytes,
+        drain_delay: args.drain_delay,
+        shutdown_timeout: args.shutdown_timeout,
+        log_format: args.log_format,
+    };
+    let config = given
+        .or(file)
+        .resolve(paths::model(None), paths::catalogue(None))?;
+    init_logging(config.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(pr_server::serve(config, |bound| {
+        // One line on standard output, for scripts and tests that start the server on port 0.
+        let metrics = bound.metrics.map_or("off".to_string(), |a| a.to_string());
+        println!("listening grpc={} metrics={metrics}", bound.grpc);
+    }))?;
+    Ok(())
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+#[derive(Args)]
+pub struct HealthArgs {
+    /// Server to ask.
+    #[arg(long, default_value = "127.0.0.1:50051")]
+    addr: SocketAddr,
+    /// Service to ask about; empty asks about the server as a whole.
+    #[arg(long, default_value = "")]
+    service: String,
+}
+
+/// Asks the standard gRPC health service; succeeds only when it answers SERVING.
+pub fn health(args: HealthArgs) -> Result<()> {
+    use tonic_health::pb::health_client::HealthClient;
+    use tonic_health::pb::{health_check_response::ServingStatus, HealthCheckRequest};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{}", args.addr))?
+            .connect_timeout(std::time::Duration::from_secs(2))
+            .timeout(std::time::Duration::from_secs(2));
+        let channel = endpoint
+            .connect()
+            .await
+            .with_context(|| format!("cannot connect to {}", args.addr))?;
+        let status = HealthClient::new(channel)
+            .check(HealthCheckRequest {
+                service: args.service.clone(),
+            })
+            .await
+            .with_context(|| format!("health check of {} failed", args.addr))?
+            .into_inner()
+            .status();
+        println!("{}", status.as_str_name());
+        anyhow::ensure!(
+            status == ServingStatus::Serving,
+            "{} is {}",
+            args.addr,
+            status.as_str_name()
+        );
+        Ok(())
+    })
+}

@@ -33,17 +33,17 @@ pub struct Department {
 /// Why a catalogue was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogueError {
-    #[error("cannot read catalogue directory {path}: {source}")]
+    #[error("cannot read catalogue directory {path}: {error}")]
     ReadDir {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("catalogue directory {path} has no department files (*.toml)")]
     Empty { path: PathBuf },
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     ReadFile {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{}: the keyword automaton cannot be built: {reason}", path.display())]
     Automaton { path: PathBuf, reason: String },
@@ -96,9 +96,9 @@ impl Source<'_> {
 
 /// Loads all department files of `dir` in file-name order, with a checksum of their contents.
 pub(crate) fn load_dir(dir: &Path) -> Result<(Vec<Department>, u32), CatalogueError> {
-    let read_dir_error = |source| CatalogueError::ReadDir {
+    let read_dir_error = |error| CatalogueError::ReadDir {
         path: dir.to_path_buf(),
-        source,
+        error,
     };
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(read_dir_error)?
@@ -117,9 +117,9 @@ pub(crate) fn load_dir(dir: &Path) -> Result<(Vec<Department>, u32), CatalogueEr
     // Where each code / name / alias was first claimed, for cross-file conflicts.
     let mut claimed: HashMap<String, (String, String)> = HashMap::new();
     for path in &files {
-        let text = std::fs::read_to_string(path).map_err(|source| CatalogueError::ReadFile {
+        let text = std::fs::read_to_string(path).map_err(|error| CatalogueError::ReadFile {
             path: path.clone(),
-            source,
+            error,
         })?;
         fingerprint.update(path.file_name().unwrap_or_default().as_encoded_bytes());
         fingerprint.update(text.as_bytes());

@@ -189,7 +189,7 @@ impl CsvRows {
             csv::ErrorKind::Io(io) => HistoryError::Read {
                 path,
                 row: self.last_row,
-                source: std::io::Error::new(io.kind(), io.to_string()),
+                error: std::io::Error::new(io.kind(), io.to_string()),
             },
             _ => HistoryError::Csv {
                 path,

@@ -96,22 +96,22 @@ fn extension_list() -> String {
 #[non_exhaustive]
 pub enum HistoryError {
     /// The file cannot be opened.
-    #[error("cannot open history file {}: {source} (check the path and its permissions)", .path.display())]
+    #[error("cannot open history file {}: {error} (check the path and its permissions)", .path.display())]
     Open {
         /// The file.
         path: PathBuf,
         /// The I/O error.
-        source: io::Error,
+        error: io::Error,
     },
     /// Reading failed part way through.
-    #[error("{}: read error after row {row}: {source}", .path.display())]
+    #[error("{}: read error after row {row}: {error}", .path.display())]
     Read {
         /// The file.
         path: PathBuf,
         /// The last row read before the error (0 if none).
         row: usize,
         /// The I/O error.
-        source: io::Error,
+        error: io::Error,
     },
     /// The file extension does not tell a supported format.
     #[error("{}: cannot tell the format from the extension '{extension}': supported extensions are {} (.tsv is tab-separated); rename the file or give the format explicitly", .path.display(), extension_list())]

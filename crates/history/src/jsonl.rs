@@ -63,10 +63,10 @@ impl JsonlRows {
             let n =
                 self.reader
                     .read_until(b'\n', &mut buf)
-                    .map_err(|source| HistoryError::Read {
+                    .map_err(|error| HistoryError::Read {
                         path: self.path.clone(),
                         row: self.line_no,
-                        source,
+                        error,
                     })?;
             if n == 0 {
                 return Ok(Step::End);

@@ -19,14 +19,14 @@ pub(crate) struct Source {
 }
 
 pub(crate) fn open(path: &Path) -> Result<Source, HistoryError> {
-    let file = File::open(path).map_err(|source| HistoryError::Open {
+    let file = File::open(path).map_err(|error| HistoryError::Open {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     let mut reader = BufReader::with_capacity(64 * 1024, file);
-    let buf = reader.fill_buf().map_err(|source| HistoryError::Open {
+    let buf = reader.fill_buf().map_err(|error| HistoryError::Open {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     let skipped_bytes = if buf.starts_with(UTF8_BOM) {
         reader.consume(UTF8_BOM.len());

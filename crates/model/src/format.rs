@@ -169,9 +169,9 @@ impl Model {
     /// version.
     pub fn save(&mut self, path: &Path) -> Result<(), ModelError> {
         let bytes = to_bytes(self)?;
-        let io = |source| ModelError::Io {
+        let io = |error| ModelError::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         };
         let tmp = path.with_extension("tmp");
         std::fs::write(&tmp, &bytes).map_err(io)?;
@@ -183,9 +183,9 @@ impl Model {
 
     /// Loads and verifies a model file.
     pub fn load(path: &Path) -> Result<Model, ModelError> {
-        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+        let bytes = std::fs::read(path).map_err(|error| ModelError::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         from_bytes(&bytes, path)
     }

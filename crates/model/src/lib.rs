@@ -35,10 +35,10 @@ pub enum ModelError {
     InvalidData(String),
     #[error("model file {path} refused: {reason}")]
     Corrupt { path: PathBuf, reason: String },
-    #[error("cannot access model file {path}: {source}")]
+    #[error("cannot access model file {path}: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error(transparent)]
     Linfa(#[from] linfa::Error),

@@ -68,9 +68,10 @@ pub async fn reload(
         Err(e) => {
             shared.metrics.reload(false);
             let serving = shared.live.current();
-            tracing::warn!(error = %e, still_serving = serving.engine.model().version(), "reload refused");
+            let reason = with_causes(&e);
+            tracing::warn!(error = %reason, still_serving = serving.engine.model().version(), "reload refused");
             Err(Status::failed_precondition(format!(
-                "reload refused, model {} keeps serving: {e}",
+                "reload refused, model {} keeps serving: {reason}",
                 serving.engine.model().version()
             )))
         }
@@ -102,4 +103,16 @@ impl AdminService for AdminApi {
             loaded: Some(model_info(&loaded)),
         }))
     }
+}
+
+/// An error and its causes on one line.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
 }

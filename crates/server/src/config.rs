@@ -55,7 +55,7 @@ pub struct Settings {
 /// A setting that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read configuration file {path}: {source}")]
+    #[error("cannot read configuration file {path}")]
     Read {
         path: PathBuf,
         source: std::io::Error,

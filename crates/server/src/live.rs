@@ -22,11 +22,11 @@ pub struct Loaded {
 /// Why a model or catalogue was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("{0}")]
+    #[error(transparent)]
     Model(#[from] pr_model::ModelError),
-    #[error("{0}")]
+    #[error(transparent)]
     Catalogue(#[from] pr_catalogue::CatalogueError),
-    #[error("model {model} and catalogue {catalogue} do not fit together: {source}")]
+    #[error("model {model} and catalogue {catalogue} do not fit together")]
     Engine {
         model: PathBuf,
         catalogue: PathBuf,

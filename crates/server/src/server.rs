@@ -22,20 +22,20 @@ use tonic_health::ServingStatus;
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("cannot load the model and catalogue: {0}")]
+    #[error("cannot load the model and catalogue")]
     Load(#[from] LoadError),
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind {
         addr: SocketAddr,
         source: std::io::Error,
     },
     #[error("cannot handle signals: {0}")]
     Signals(std::io::Error),
-    #[error("reflection service: {0}")]
+    #[error("cannot build the reflection service")]
     Reflection(#[from] tonic_reflection::server::Error),
-    #[error("the gRPC server failed: {0}")]
+    #[error("the gRPC server failed")]
     Transport(#[from] tonic::transport::Error),
-    #[error("the server task failed: {0}")]
+    #[error("the server task failed")]
     Task(#[from] tokio::task::JoinError),
 }
 

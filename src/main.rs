@@ -1,6 +1,7 @@
 //! petition-router: the command line. Thin: every command parses its arguments, calls the
 //! library crates and prints.
 
+mod bench;
 mod commands;
 mod paths;
 mod serve;
@@ -31,6 +32,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Ask a server's gRPC health service; exits 0 only when it is SERVING.
     Health(serve::HealthArgs),
+    /// Load a running server with petitions from a history file; report latency percentiles.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
         Command::Eval(a) => commands::eval(a),
         Command::Serve(a) => serve::serve(a),
         Command::Health(a) => serve::health(a),
+        Command::Bench(a) => bench::bench(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

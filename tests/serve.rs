@@ -513,3 +513,79 @@ async fn metrics_count_calls_and_logs_never_hold_petition_text() {
         );
     }
 }
+
+/// Runs `bench` against `server` with the fixture petitions; returns its JSON report.
+fn bench_json(server: &Server, extra: &[&str]) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus.jsonl");
+    write_jsonl(&corpus, &fixture_rows());
+    let mut args = vec![
+        "bench",
+        "--addr",
+        &server.grpc,
+        "--corpus",
+        corpus.to_str().unwrap(),
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    serde_json::from_str(run_ok(&args).trim()).expect("bench prints one JSON object")
+}
+
+#[test]
+fn bench_closed_loop_reports_every_call_and_its_percentiles() {
+    let server = Server::start(&[]);
+    let report = bench_json(&server, &["--concurrency", "4", "--requests", "300"]);
+    assert_eq!(report["mode"], "closed");
+    assert_eq!(report["requests"], 300);
+    assert_eq!(report["errors"], 0);
+    let us = |k: &str| report[k].as_u64().unwrap();
+    assert!(us("p50_us") > 0);
+    assert!(us("p50_us") <= us("p90_us") && us("p90_us") <= us("p99_us"));
+    assert!(us("p99_us") <= us("p999_us") && us("p999_us") <= us("max_us"));
+    assert!(report["rps"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn bench_open_loop_keeps_to_the_schedule_and_counts_errors_by_status() {
+    // Every fixture petition is longer than 5 characters: all are refused.
+    let server = Server::start(&["--max-content-chars", "5"]);
+    let report = bench_json(
+        &server,
+        &["--rate", "400", "--requests", "200", "--concurrency", "8"],
+    );
+    assert_eq!(report["mode"], "open");
+    assert_eq!(report["requests"], 200);
+    assert_eq!(report["errors"], 200);
+    assert_eq!(report["errors_by_status"]["InvalidArgument"], 200);
+    // The last call is not due before 199/400 s: an open loop cannot finish sooner.
+    assert!(
+        report["seconds"].as_f64().unwrap() >= 199.0 / 400.0,
+        "{report}"
+    );
+}
+
+#[test]
+fn bench_says_what_is_wrong_with_its_target_or_corpus() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus.jsonl");
+    write_jsonl(&corpus, &fixture_rows());
+    let refused = run_err(&[
+        "bench",
+        "--addr",
+        "127.0.0.1:1",
+        "--corpus",
+        corpus.to_str().unwrap(),
+    ]);
+    assert!(
+        refused.contains("cannot connect to 127.0.0.1:1"),
+        "{refused}"
+    );
+    let missing = run_err(&[
+        "bench",
+        "--addr",
+        "127.0.0.1:1",
+        "--corpus",
+        "no-such.jsonl",
+    ]);
+    assert!(missing.contains("no-such.jsonl"), "{missing}");
+}

@@ -1,0 +1,172 @@
+//! Latency histogram and error counts of a run, and the report made of them.
+
+use crate::LoadOptions;
+use hdrhistogram::Histogram;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Latencies (µs, 3 significant digits, 1 µs to 1 hour) and errors of one caller or a run.
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    /// Every call, answered or not: a failed call's latency is still time a client waited.
+    latencies: Histogram<u64>,
+    errors: BTreeMap<String, u64>,
+}
+
+/// What a run measured; `--json` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub mode: &'static str,
+    pub concurrency: usize,
+    pub connections: usize,
+    /// Offered rate in open loop.
+    pub target_rps: Option<f64>,
+    pub requests: u64,
+    pub errors: u64,
+    /// Errors by gRPC status name.
+    pub errors_by_status: BTreeMap<String, u64>,
+    pub seconds: f64,
+    /// Calls completed per second.
+    pub rps: f64,
+    pub mean_us: f64,
+    pub p50_us: u64,
+    pub p90_us: u64,
+    pub p99_us: u64,
+    pub p999_us: u64,
+    pub max_us: u64,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Recorder {
+    pub fn new() -> Recorder {
+        Recorder {
+            latencies: Histogram::new_with_bounds(1, 3_600_000_000, 3)
+                .expect("constant bounds are valid"),
+            errors: BTreeMap::new(),
+        }
+    }
+
+    /// A call that succeeded after `latency`.
+    pub fn ok(&mut self, latency: Duration) {
+        self.latencies.saturating_record(micros(latency));
+    }
+
+    /// A call that failed with `code` after `latency`.
+    pub fn error(&mut self, code: tonic::Code, latency: Duration) {
+        self.latencies.saturating_record(micros(latency));
+        *self.errors.entry(format!("{code:?}")).or_insert(0) += 1;
+    }
+
+    /// Adds another recorder's counts.
+    pub fn merge(&mut self, other: &Recorder) {
+        // Same bounds on both sides: adding cannot fail.
+        let _ = self.latencies.add(&other.latencies);
+        for (code, n) in &other.errors {
+            *self.errors.entry(code.clone()).or_insert(0) += n;
+        }
+    }
+
+    pub fn report(&self, elapsed: Duration, options: &LoadOptions) -> Report {
+        let h = &self.latencies;
+        let requests = h.len();
+        let seconds = elapsed.as_secs_f64();
+        Report {
+            mode: if options.rate.is_some() {
+                "open"
+            } else {
+                "closed"
+            },
+            concurrency: options.concurrency,
+            connections: options.connections,
+            target_rps: options.rate,
+            requests,
+            errors: self.errors.values().sum(),
+            errors_by_status: self.errors.clone(),
+            seconds,
+            rps: if seconds > 0.0 {
+                requests as f64 / seconds
+            } else {
+                0.0
+            },
+            mean_us: h.mean(),
+            p50_us: h.value_at_quantile(0.5),
+            p90_us: h.value_at_quantile(0.9),
+            p99_us: h.value_at_quantile(0.99),
+            p999_us: h.value_at_quantile(0.999),
+            max_us: h.max(),
+        }
+    }
+}
+
+fn micros(d: Duration) -> u64 {
+    (d.as_micros() as u64).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options() -> LoadOptions {
+        LoadOptions {
+            concurrency: 4,
+            connections: 1,
+            requests: Some(1_000),
+            duration: None,
+            rate: None,
+            top_k: 3,
+        }
+    }
+
+    #[test]
+    fn percentiles_come_from_all_calls() {
+        let mut r = Recorder::new();
+        // 1..=1000 µs, once each.
+        for us in 1..=1_000u64 {
+            r.ok(Duration::from_micros(us));
+        }
+        let report = r.report(Duration::from_secs(2), &options());
+        assert_eq!(report.requests, 1_000);
+        assert_eq!(report.rps, 500.0);
+        let near = |value: u64, expected: u64| value.abs_diff(expected) <= expected / 500 + 1;
+        assert!(near(report.p50_us, 500), "{report:?}");
+        assert!(near(report.p90_us, 900), "{report:?}");
+        assert!(near(report.p99_us, 990), "{report:?}");
+        assert!(near(report.p999_us, 999), "{report:?}");
+        assert!(near(report.max_us, 1_000), "{report:?}");
+        assert_eq!(report.mode, "closed");
+    }
+
+    #[test]
+    fn errors_are_counted_by_status_and_merged() {
+        let mut a = Recorder::new();
+        a.ok(Duration::from_micros(100));
+        a.error(tonic::Code::ResourceExhausted, Duration::from_micros(50));
+        let mut b = Recorder::new();
+        b.error(tonic::Code::ResourceExhausted, Duration::from_micros(60));
+        b.error(tonic::Code::InvalidArgument, Duration::from_micros(70));
+        a.merge(&b);
+        let report = a.report(Duration::from_secs(1), &options());
+        assert_eq!(report.requests, 4);
+        assert_eq!(report.errors, 3);
+        assert_eq!(report.errors_by_status["ResourceExhausted"], 2);
+        assert_eq!(report.errors_by_status["InvalidArgument"], 1);
+    }
+
+    #[test]
+    fn a_stall_shows_in_the_tail() {
+        let mut r = Recorder::new();
+        for _ in 0..999 {
+            r.ok(Duration::from_micros(200));
+        }
+        r.ok(Duration::from_millis(500));
+        let report = r.report(Duration::from_secs(1), &options());
+        assert!(report.p99_us < 300, "{report:?}");
+        assert!(report.max_us >= 499_000, "{report:?}");
+    }
+}

@@ -1,0 +1,137 @@
+//! The `bench` command: load a running server with petitions from a history file.
+
+use anyhow::{Context, Result};
+use clap::Args;
+use pr_history::{Labels, OnBadRow, ReadOptions};
+use pr_loadgen::{LoadOptions, Petition, Progress};
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Server to load.
+    #[arg(long)]
+    addr: SocketAddr,
+    /// Petitions to send, from any history file (JSONL, CSV); labels are ignored.
+    #[arg(long)]
+    corpus: PathBuf,
+    /// Calls in flight at most (closed loop: always this many).
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// HTTP/2 connections to spread the calls over.
+    #[arg(long, default_value_t = 1)]
+    connections: usize,
+    /// Calls to make [default: 10000 unless --duration is given].
+    #[arg(long)]
+    requests: Option<u64>,
+    /// Run for this long instead (e.g. 30s); with --requests, whichever ends first.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    duration: Option<Duration>,
+    /// Open loop: offer this many calls per second, latency measured from each call's intended
+    /// send time (no coordinated omission). Without it: closed loop.
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Departments asked for per call.
+    #[arg(long, default_value_t = 3)]
+    top_k: u32,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn bench(args: BenchArgs) -> Result<()> {
+    let history = pr_history::read_history(
+        &args.corpus,
+        &ReadOptions {
+            labels: Labels::Ignored,
+            on_bad_row: OnBadRow::Skip,
+            ..ReadOptions::default()
+        },
+    )?;
+    let corpus: Vec<Petition> = history
+        .records
+        .into_iter()
+        .map(|r| Petition {
+            title: r.title,
+            content: r.text,
+        })
+        .collect();
+    eprintln!(
+        "{} petitions from {} ({} rows skipped)",
+        corpus.len(),
+        args.corpus.display(),
+        history.skipped.len()
+    );
+    let options = LoadOptions {
+        concurrency: args.concurrency,
+        connections: args.connections,
+        requests: args.requests.or(if args.duration.is_none() {
+            Some(10_000)
+        } else {
+            None
+        }),
+        duration: args.duration,
+        rate: args.rate,
+        top_k: args.top_k,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let interactive = std::io::stderr().is_terminal();
+    let report = runtime.block_on(pr_loadgen::run(
+        args.addr,
+        Arc::new(corpus),
+        &options,
+        move |p: Progress| {
+            let line = format!(
+                "{:>6.1}s  {} calls  {:.0}/s  {} errors",
+                p.elapsed.as_secs_f64(),
+                p.sent,
+                p.sent as f64 / p.elapsed.as_secs_f64(),
+                p.errors
+            );
+            if interactive {
+                eprint!("\r{line}   ");
+            } else {
+                eprintln!("{line}");
+            }
+        },
+    ))?;
+    if interactive {
+        eprintln!();
+    }
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "{} loop, {} in flight over {} connection(s){}",
+            report.mode,
+            report.concurrency,
+            report.connections,
+            report
+                .target_rps
+                .map_or(String::new(), |r| format!(", offered {r:.0}/s"))
+        );
+        println!(
+            "requests {}  errors {}  {:.1} s  {:.0} calls/s",
+            report.requests, report.errors, report.seconds, report.rps
+        );
+        println!(
+            "latency µs  mean {:.0}  p50 {}  p90 {}  p99 {}  p99.9 {}  max {}",
+            report.mean_us,
+            report.p50_us,
+            report.p90_us,
+            report.p99_us,
+            report.p999_us,
+            report.max_us
+        );
+        for (status, n) in &report.errors_by_status {
+            println!("  {status}: {n}");
+        }
+    }
+    Ok(())
+}

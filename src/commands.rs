@@ -65,8 +65,8 @@ pub struct TrainArgs {
     /// Inverse regularisation strength.
     #[arg(long, default_value_t = 1.0)]
     c: f32,
-    /// Class weighting: balanced or uniform.
-    #[arg(long, default_value = "balanced", value_parser = parse_class_weight)]
+    /// Class weighting: sqrt-balanced, balanced or uniform.
+    #[arg(long, default_value = "sqrt-balanced", value_parser = parse_class_weight)]
     class_weight: ClassWeight,
     /// Seed: the same seed and data give the same model.
     #[arg(long, default_value_t = 42)]
@@ -102,10 +102,11 @@ pub struct EvalArgs {
 
 fn parse_class_weight(s: &str) -> Result<ClassWeight, String> {
     match s {
+        "sqrt-balanced" => Ok(ClassWeight::SqrtBalanced),
         "balanced" => Ok(ClassWeight::Balanced),
         "uniform" => Ok(ClassWeight::Uniform),
         _ => Err(format!(
-            "'{s}' is not a class weighting: use balanced or uniform"
+            "'{s}' is not a class weighting: use sqrt-balanced, balanced or uniform"
         )),
     }
 }

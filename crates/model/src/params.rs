@@ -13,6 +13,12 @@ pub enum ClassWeight {
     /// Each class counts as much in total (n / (k · n_class)), so that a catch-all department
     /// with a third of the history does not drown the small ones.
     Balanced,
+    /// The square root of the balanced weight: small classes still count more, but a label
+    /// seen once does not weigh a hundred times a common one. Measured (5-fold CV, fused):
+    /// on dalian (236 departments, 67 seen once) accuracy 0.502 / macro-F1 0.192 against
+    /// 0.344 / 0.179 balanced and 0.499 / 0.161 uniform; on tipdm2020 (7 categories) the same
+    /// macro-F1 as balanced (0.905).
+    SqrtBalanced,
 }
 
 /// Checked training parameters: build [`TrainParams`] and call `check()` (or `fit`).
@@ -41,7 +47,7 @@ impl Default for TrainParams {
     fn default() -> Self {
         TrainParams(ValidTrainParams {
             c: 1.0,
-            class_weight: ClassWeight::Balanced,
+            class_weight: ClassWeight::SqrtBalanced,
             max_epochs: 60,
             tolerance: 0.1,
             seed: 42,

@@ -213,6 +213,9 @@ impl Fit<SparseDocs, Array1<usize>, ModelError> for ValidTrainParams {
             .map(|&t| match self.class_weight {
                 ClassWeight::Uniform => self.c,
                 ClassWeight::Balanced => self.c * n / (n_labels as f32 * counts[t] as f32),
+                ClassWeight::SqrtBalanced => {
+                    self.c * (n / (n_labels as f32 * counts[t] as f32)).sqrt()
+                }
             })
             .collect();
 

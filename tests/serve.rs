@@ -589,3 +589,45 @@ fn bench_says_what_is_wrong_with_its_target_or_corpus() {
     ]);
     assert!(missing.contains("no-such.jsonl"), "{missing}");
 }
+
+#[tokio::test]
+async fn a_batch_stops_routing_when_the_clients_deadline_passes() {
+    let server = Server::start(&[]);
+    let mut router = server.router().await;
+    // 256 long petitions take the server far longer than the 30 ms the client allows.
+    let long = WAGES.repeat(8_000 / WAGES.chars().count());
+    let mut request = tonic::Request::new(pb::RouteBatchRequest {
+        requests: (0..256).map(|i| petition(&i.to_string(), &long)).collect(),
+    });
+    request.set_timeout(Duration::from_millis(30));
+    let e = router.route_batch(request).await.unwrap_err();
+    // Whichever timer fires first: the client's own (DEADLINE_EXCEEDED) or tonic's server-side
+    // grpc-timeout, which answers CANCELLED "Timeout expired".
+    assert!(
+        matches!(e.code(), Code::DeadlineExceeded | Code::Cancelled),
+        "{e}"
+    );
+    // The server saw the deadline too: it skipped the petitions it had not reached.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let skipped =
+        r#"petition_router_calls_total{method="RouteBatch.item",status="DEADLINE_EXCEEDED"}"#;
+    while !server.metrics_text().contains(skipped) {
+        assert!(
+            Instant::now() < deadline,
+            "the server routed the whole batch"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn messages_over_the_size_limit_are_refused_with_the_limit() {
+    let server = Server::start(&["--max-message-bytes", "2000"]);
+    let mut router = server.router().await;
+    let e = router
+        .route(petition("big", &WAGES.repeat(20)))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::OutOfRange, "{e}");
+    assert!(e.message().contains("2000"), "{}", e.message());
+}

@@ -268,6 +268,9 @@ impl RouterService for RouterApi {
                 .iter()
                 .map(|r| {
                     let outcome = if deadline.is_some_and(|d| Instant::now() >= d) {
+                        shared
+                            .metrics
+                            .call("RouteBatch.item", Code::DeadlineExceeded);
                         Err(Status::deadline_exceeded(
                             "the call's deadline passed before this petition was routed: allow more time or send smaller batches",
                         ))

@@ -28,7 +28,11 @@ pub struct KeywordScores {
     pub hits: Vec<KeywordHit>,
     /// Departments with at least one hit, in first-hit order.
     pub touched: Vec<u32>,
-    matched: Vec<u32>,
+    /// Per pattern and per department: the call that last saw it. Comparing with `call`
+    /// tells "already seen" in O(1) without clearing, however large the catalogue.
+    pattern_seen: Vec<u32>,
+    department_seen: Vec<u32>,
+    call: u32,
 }
 
 impl KeywordScores {
@@ -103,16 +107,24 @@ impl KeywordScorer {
         out.scores.resize(self.departments, 0.0);
         out.hits.clear();
         out.touched.clear();
-        out.matched.clear();
+        out.call = out.call.wrapping_add(1);
+        if out.call == 0 || out.pattern_seen.len() != self.patterns.len() {
+            // First use, a new catalogue, or the counter wrapped: start afresh.
+            out.pattern_seen = vec![0; self.patterns.len()];
+            out.call = 1;
+        }
+        out.department_seen.resize(self.departments, 0);
+        if out.call == 1 {
+            out.department_seen.fill(0);
+        }
         for m in self.automaton.find_iter(text) {
             let p = m.pattern().as_u32();
             // Each distinct keyword counts once: repeating a word does not make it more true.
-            if out.matched.contains(&p) {
+            if std::mem::replace(&mut out.pattern_seen[p as usize], out.call) == out.call {
                 continue;
             }
-            out.matched.push(p);
             for &(d, weight) in &self.entries[p as usize] {
-                if !out.touched.contains(&d) {
+                if std::mem::replace(&mut out.department_seen[d as usize], out.call) != out.call {
                     out.touched.push(d);
                 }
                 out.hits.push(KeywordHit {

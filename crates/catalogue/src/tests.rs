@@ -133,6 +133,20 @@ fn repeated_keywords_count_once() {
 }
 
 #[test]
+fn reused_scores_forget_the_previous_petition() {
+    let (_dir, c) = sample();
+    let mut reused = KeywordScores::default();
+    c.score("社保没交", &mut reused);
+    c.score("物业不管，社保也没交", &mut reused);
+    let mut fresh = KeywordScores::default();
+    c.score("物业不管，社保也没交", &mut fresh);
+    assert_eq!(reused.scores, fresh.scores);
+    assert_eq!(reused.hits, fresh.hits);
+    assert_eq!(reused.touched, fresh.touched);
+    assert_eq!(reused.hits.len(), 2);
+}
+
+#[test]
 fn keywords_are_normalised_like_text() {
     let dir = dir_with(&[(
         "telecom.toml",

@@ -127,6 +127,51 @@ struct Buffers {
     keywords: KeywordScores,
     candidates: Vec<Candidate>,
     confidences: Vec<f32>,
+    shares: TargetShares,
+}
+
+/// Confidence gathered per routing target, indexed by target so that a catalogue of thousands
+/// of departments costs no search; `touched` lists the targets that got any, in order.
+#[derive(Default)]
+struct TargetShares {
+    by_target: Vec<Share>,
+    touched: Vec<usize>,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Share {
+    seen: bool,
+    confidence: f32,
+    /// The label that brought the largest part, and that part.
+    label: usize,
+    largest: f32,
+}
+
+impl TargetShares {
+    fn clear(&mut self, targets: usize) {
+        for &t in &self.touched {
+            self.by_target[t] = Share::default();
+        }
+        self.touched.clear();
+        self.by_target.resize(targets, Share::default());
+    }
+
+    fn add(&mut self, target: usize, label: usize, share: f32) {
+        let s = &mut self.by_target[target];
+        if !s.seen {
+            self.touched.push(target);
+            *s = Share {
+                seen: true,
+                confidence: 0.0,
+                label,
+                largest: share,
+            };
+        }
+        s.confidence += share;
+        if share > s.largest {
+            (s.label, s.largest) = (label, share);
+        }
+    }
 }
 
 thread_local! {
@@ -202,7 +247,10 @@ impl Engine {
         BUFFERS.with(|b| {
             let b = &mut *b.borrow_mut();
             let normalised = self.analyse(petition, b)?;
-            Ok(self.rank_targets(b, normalised, top_k.max(1)))
+            let mut shares = std::mem::take(&mut b.shares);
+            let routing = self.rank_targets(b, &mut shares, normalised, top_k.max(1));
+            b.shares = shares;
+            Ok(routing)
         })
     }
 
@@ -238,34 +286,36 @@ impl Engine {
         Ok(normalised)
     }
 
-    fn rank_targets(&self, b: &Buffers, normalised: pr_text::Normalised, top_k: usize) -> Routing {
-        // Confidence per target, and the label that brought the most of it.
-        let mut per_target: Vec<(usize, f32, usize, f32)> = Vec::new();
+    fn rank_targets(
+        &self,
+        b: &Buffers,
+        shares: &mut TargetShares,
+        normalised: pr_text::Normalised,
+        top_k: usize,
+    ) -> Routing {
+        shares.clear(self.targets.all().len());
         let labels = self.model.labels();
         for (c, &conf) in b.candidates.iter().zip(&b.confidences) {
             let targets = self.targets.of_label(c.label);
             let weight = |t: usize| {
                 let keyword = b.keywords.scores.get(t).copied().unwrap_or(0.0);
-                let lead = self.targets.all()[t]
-                    .department
-                    .and_then(|d| self.catalogue.departments()[d].categories.first())
-                    .is_none_or(|first| *first == labels[c.label]);
+                let lead = self.targets.is_lead(t, c.label);
                 keyword + if lead { SHARE_PRIOR } else { SHARE_PRIOR / 2.0 }
             };
             let total: f32 = targets.iter().map(|&t| weight(t)).sum();
             for &t in targets {
-                let share = conf * weight(t) / total;
-                match per_target.iter_mut().find(|e| e.0 == t) {
-                    Some(e) => {
-                        e.1 += share;
-                        if share > e.3 {
-                            (e.2, e.3) = (c.label, share);
-                        }
-                    }
-                    None => per_target.push((t, share, c.label, share)),
-                }
+                shares.add(t, c.label, conf * weight(t) / total);
             }
         }
+        // (target, confidence, label that brought the most of it), best first.
+        let mut per_target: Vec<(usize, f32, usize)> = shares
+            .touched
+            .iter()
+            .map(|&t| {
+                let s = shares.by_target[t];
+                (t, s.confidence, s.label)
+            })
+            .collect();
         per_target.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let best = per_target.first().map_or(0.0, |e| e.1);
         let second = per_target.get(1).map_or(0.0, |e| e.1);
@@ -274,7 +324,7 @@ impl Engine {
         let suggestions = per_target
             .iter()
             .take(top_k)
-            .map(|&(t, confidence, label, _)| {
+            .map(|&(t, confidence, label)| {
                 let target = &self.targets.all()[t];
                 let keywords = target
                     .department

@@ -18,6 +18,8 @@ pub struct Targets {
     targets: Vec<Target>,
     /// Per model label: the targets it stands for.
     by_label: Vec<Vec<usize>>,
+    /// Per target: the model label that names its department's central category, if any.
+    lead_label: Vec<Option<usize>>,
     unknown_labels: Vec<String>,
 }
 
@@ -51,11 +53,25 @@ impl Targets {
                 }
             })
             .collect();
+        let lead_label = targets
+            .iter()
+            .map(|t| {
+                let first = catalogue.departments()[t.department?].categories.first()?;
+                labels.iter().position(|l| l == first)
+            })
+            .collect();
         Targets {
             targets,
             by_label,
+            lead_label,
             unknown_labels,
         }
+    }
+
+    /// Whether `label` is the central duty of `target`'s department: the label names the
+    /// department's first category, or the target is a label of its own.
+    pub fn is_lead(&self, target: usize, label: usize) -> bool {
+        self.targets[target].department.is_none() || self.lead_label[target] == Some(label)
     }
 
     /// All targets; catalogue departments first, with the same indices.

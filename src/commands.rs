@@ -4,7 +4,7 @@ use crate::paths;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use pr_catalogue::Catalogue;
-use pr_history::{Column, Columns, Labels, OnBadRow, ReadOptions};
+use pr_history::{Column, Columns, Encoding, Labels, OnBadRow, ReadOptions};
 use pr_model::{ClassWeight, Metrics, Model, ModelCard, TrainParams};
 use pr_router::{Engine, EngineOptions, LabelledPetition, Petition, TrainOptions};
 use pr_text::FeatureConfig;
@@ -47,6 +47,9 @@ pub struct HistoryArgs {
     /// Skip rows without text or label (each is reported) instead of stopping at the first.
     #[arg(long)]
     skip_bad_rows: bool,
+    /// Text encoding: utf-8, gbk or gb18030 [default: detected from the file].
+    #[arg(long)]
+    encoding: Option<Encoding>,
 }
 
 #[derive(Args)]
@@ -168,11 +171,13 @@ fn read_labelled(args: &HistoryArgs) -> Result<Vec<LabelledPetition>> {
         } else {
             OnBadRow::Fail
         },
+        encoding: args.encoding,
     };
     let history = pr_history::read_history(&args.history, &options)?;
     eprintln!(
-        "{}: {} rows read, {} skipped",
+        "{} ({}): {} rows read, {} skipped",
         args.history.display(),
+        history.encoding,
         history.records.len(),
         history.skipped.len()
     );

@@ -178,3 +178,29 @@ fn history_row_without_text_is_reported_with_file_and_row() {
         "{stderr}"
     );
 }
+
+#[test]
+fn trains_from_a_gbk_export_with_chinese_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("export.csv");
+    let mut csv = String::from("编号,标题,内容,受理单位\n");
+    for (i, (text, label)) in fixture_rows().into_iter().enumerate() {
+        csv += &format!("{i},,{text},{label}\n");
+    }
+    std::fs::write(&history, encoding_rs::GBK.encode(&csv).0).unwrap();
+    let model = dir.path().join("m.model");
+    let owned = train_args(&history, &model, "0");
+    let args: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let out = run(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("(GB18030): 24 rows read"), "{stderr}");
+    let routing: Value = serde_json::from_str(&run_ok(&[
+        "route",
+        "--model",
+        model.to_str().unwrap(),
+        "工地老板拖欠农民工工资",
+    ]))
+    .unwrap();
+    assert_eq!(routing["category"], "劳动和社会保障");
+}

@@ -200,7 +200,7 @@ pub enum HistoryError {
         index: usize,
     },
     /// The file is not valid UTF-8.
-    #[error("{}:{row}: the file is not UTF-8 (invalid bytes{} near byte offset {byte_offset}): re-export it as UTF-8, or (later) pass --encoding gbk", .path.display(), utf8_where(.column))]
+    #[error("{}:{row}: the file is not UTF-8 (invalid bytes{} near byte offset {byte_offset}): re-export it as UTF-8, or pass --encoding gbk if it is GBK / GB18030", .path.display(), utf8_where(.column))]
     NotUtf8 {
         /// The file.
         path: PathBuf,

@@ -38,6 +38,7 @@ pub use column::{
     Column, Columns, ParseColumnError, Role, ID_NAMES, LABEL_NAMES, TEXT_NAMES, TITLE_NAMES,
 };
 pub use error::{HistoryError, RowProblem};
+pub use source::Encoding;
 
 /// One petition read from a history file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -158,6 +159,8 @@ pub struct ReadOptions {
     pub labels: Labels,
     /// What to do with bad rows.
     pub on_bad_row: OnBadRow,
+    /// The text encoding of CSV / TSV / JSONL files; `None` detects it.
+    pub encoding: Option<Encoding>,
 }
 
 /// A row that was skipped with [`OnBadRow::Skip`].
@@ -174,6 +177,8 @@ pub struct SkippedRow {
 pub struct History {
     /// The file it was read from.
     pub path: PathBuf,
+    /// The encoding it was read in (given or detected).
+    pub encoding: Encoding,
     /// The good records, in file order.
     pub records: Vec<Record>,
     /// The rows skipped as bad, in file order (empty with [`OnBadRow::Fail`]).
@@ -204,6 +209,7 @@ pub fn read_history(path: &Path, options: &ReadOptions) -> Result<History, Histo
     }
     Ok(History {
         path: path.to_path_buf(),
+        encoding: iter.encoding(),
         records,
         skipped: iter.into_skipped(),
     })
@@ -219,7 +225,8 @@ pub fn records(path: &Path, options: &ReadOptions) -> Result<RecordIter, History
         Some(format) => format,
         None => Format::from_path(path)?,
     };
-    let source = source::open(path)?;
+    let source = source::open(path, options.encoding)?;
+    let encoding = source.encoding;
     let rows = match format {
         Format::Jsonl => Rows::Jsonl(jsonl::JsonlRows::new(
             path,
@@ -237,6 +244,7 @@ pub fn records(path: &Path, options: &ReadOptions) -> Result<RecordIter, History
     };
     Ok(RecordIter {
         path: path.to_path_buf(),
+        encoding,
         rows,
         labels: options.labels,
         on_bad_row: options.on_bad_row,
@@ -293,6 +301,7 @@ impl Rows {
 /// [`RecordIter::skipped`] as the iteration proceeds.
 pub struct RecordIter {
     path: PathBuf,
+    encoding: Encoding,
     rows: Rows,
     labels: Labels,
     on_bad_row: OnBadRow,
@@ -317,6 +326,11 @@ impl RecordIter {
     /// The file being read.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The encoding the file is read in (given or detected).
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
     }
 
     /// Rows skipped so far (with [`OnBadRow::Skip`]).

@@ -222,7 +222,12 @@ fn jsonl_not_utf8() {
     let mut content = b"{\"text\": \"ok\", \"label\": \"a\"}\n{\"text\": \"".to_vec();
     content.extend_from_slice(&[0xC4, 0xDA, 0xC8, 0xDD]); // "内容" in GBK
     content.extend_from_slice(b"\", \"label\": \"a\"}\n");
-    let err = read("h.jsonl", content, &ReadOptions::default()).unwrap_err();
+    // All its non-ASCII text is GBK, so detection would read it as GBK: name UTF-8.
+    let options = ReadOptions {
+        encoding: Some(Encoding::Utf8),
+        ..ReadOptions::default()
+    };
+    let err = read("h.jsonl", content, &options).unwrap_err();
     assert!(err.contains("h.jsonl:2: the file is not UTF-8"), "{err}");
     assert!(err.contains("byte offset 39"), "{err}");
     assert!(err.contains("--encoding gbk"), "{err}");
@@ -626,4 +631,62 @@ fn garbage_never_panics() {
             let _ = read(name, &bytes, &options);
         }
     }
+}
+
+// ---------- encodings ----------
+
+const CHINESE_CSV: &str = "编号,标题,内容,受理单位\n1,噪音,楼下烧烤店每晚营业到凌晨,生态环境局\n2,欠薪,公司拖欠三个月工资未发,人社局\n";
+
+fn gbk(text: &str) -> Vec<u8> {
+    encoding_rs::GBK.encode(text).0.into_owned()
+}
+
+#[test]
+fn gbk_csv_is_detected_and_decoded() {
+    let history = read("export.csv", gbk(CHINESE_CSV), &ReadOptions::default()).unwrap();
+    assert_eq!(history.encoding, Encoding::Gb18030);
+    let r = &history.records;
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[0].title, "噪音");
+    assert_eq!(r[0].text, "楼下烧烤店每晚营业到凌晨");
+    assert_eq!(r[1].label.as_deref(), Some("人社局"));
+    assert_eq!(r[1].row, 3);
+}
+
+#[test]
+fn utf8_with_and_without_bom_reads_the_same() {
+    let plain = read("a.csv", CHINESE_CSV, &ReadOptions::default()).unwrap();
+    let bom = read(
+        "b.csv",
+        [b"\xEF\xBB\xBF".as_slice(), CHINESE_CSV.as_bytes()].concat(),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(plain.encoding, Encoding::Utf8);
+    assert_eq!(bom.encoding, Encoding::Utf8);
+    assert_eq!(plain.records, bom.records);
+}
+
+#[test]
+fn gbk_read_as_utf8_says_which_row_and_how_to_fix_it() {
+    let options = ReadOptions {
+        encoding: Some(Encoding::Utf8),
+        ..ReadOptions::default()
+    };
+    let e = read("export.csv", gbk(CHINESE_CSV), &options).unwrap_err();
+    assert!(e.contains("export.csv:1"), "{e}");
+    assert!(e.contains("--encoding gbk"), "{e}");
+}
+
+#[test]
+fn named_encoding_overrides_detection() {
+    // Pure ASCII detects as UTF-8; naming GB18030 reads it the same.
+    let ascii = "text,label\nwater cut,water\npower cut,power\n";
+    let options = ReadOptions {
+        encoding: Some(Encoding::Gb18030),
+        ..ReadOptions::default()
+    };
+    let history = read("a.csv", ascii, &options).unwrap();
+    assert_eq!(history.encoding, Encoding::Gb18030);
+    assert_eq!(history.records[1].text, "power cut");
 }

@@ -50,6 +50,9 @@ pub struct HistoryArgs {
     /// Text encoding: utf-8, gbk or gb18030 [default: detected from the file].
     #[arg(long)]
     encoding: Option<Encoding>,
+    /// Worksheet of an Excel / ODS history [default: the first].
+    #[arg(long)]
+    sheet: Option<String>,
 }
 
 #[derive(Args)]
@@ -172,6 +175,7 @@ fn read_labelled(args: &HistoryArgs) -> Result<Vec<LabelledPetition>> {
             OnBadRow::Fail
         },
         encoding: args.encoding,
+        sheet: args.sheet.clone(),
     };
     let history = pr_history::read_history(&args.history, &options)?;
     eprintln!(

@@ -3,19 +3,17 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::column::{detect, find_name, Column, Columns, Role};
+use crate::column::Columns;
 use crate::source::Source;
-use crate::{HistoryError, Labels, RawRow, RowProblem, Step};
+use crate::table::Layout;
+use crate::{HistoryError, Labels, Step};
 
 pub(crate) struct CsvRows {
     path: PathBuf,
     reader: csv::Reader<Box<dyn Read>>,
     skipped_bytes: u64,
-    headers: Vec<String>,
-    id: Option<usize>,
-    title: Option<usize>,
-    text: usize,
-    label: Option<usize>,
+    /// Set once the header row is read.
+    layout: Option<Layout>,
     record: csv::StringRecord,
     last_row: usize,
 }
@@ -38,11 +36,7 @@ impl CsvRows {
             path: path.to_path_buf(),
             reader,
             skipped_bytes: source.skipped_bytes,
-            headers: Vec::new(),
-            id: None,
-            title: None,
-            text: 0,
-            label: None,
+            layout: None,
             record: csv::StringRecord::new(),
             last_row: 0,
         };
@@ -51,93 +45,23 @@ impl CsvRows {
                 path: path.to_path_buf(),
             });
         }
-        rows.headers = rows
+        let headers = rows
             .record
             .iter()
             .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
             .collect();
-        rows.resolve(columns, labels)?;
+        rows.layout = Some(Layout::resolve(
+            path.to_path_buf(),
+            headers,
+            columns,
+            labels,
+        )?);
         Ok(rows)
     }
 
     pub(crate) fn empty_error(&self) -> HistoryError {
         HistoryError::NoDataRows {
             path: self.path.clone(),
-        }
-    }
-
-    /// Resolves explicit columns first, then auto-detects the rest among the
-    /// columns not yet taken.
-    fn resolve(&mut self, columns: &Columns, labels: Labels) -> Result<(), HistoryError> {
-        let mut roles = vec![Role::Text];
-        if labels == Labels::Required {
-            roles.push(Role::Label);
-        }
-        roles.extend([Role::Title, Role::Id]);
-
-        let mut taken: Vec<usize> = Vec::new();
-        let mut found: Vec<(Role, usize)> = Vec::new();
-        for &role in &roles {
-            if let Some(column) = columns.get(role) {
-                let index = self.explicit(role, column)?;
-                taken.push(index);
-                found.push((role, index));
-            }
-        }
-        for &role in &roles {
-            if columns.get(role).is_some() {
-                continue;
-            }
-            let names = self.headers.iter().map(String::as_str);
-            match detect(names, role, &taken) {
-                Some(index) => {
-                    taken.push(index);
-                    found.push((role, index));
-                }
-                None if matches!(role, Role::Text | Role::Label) => {
-                    return Err(HistoryError::ColumnNotFound {
-                        path: self.path.clone(),
-                        role,
-                        what: "headers",
-                        available: self.headers.clone(),
-                    });
-                }
-                None => {}
-            }
-        }
-        for (role, index) in found {
-            match role {
-                Role::Id => self.id = Some(index),
-                Role::Title => self.title = Some(index),
-                Role::Text => self.text = index,
-                Role::Label => self.label = Some(index),
-            }
-        }
-        Ok(())
-    }
-
-    fn explicit(&self, role: Role, column: &Column) -> Result<usize, HistoryError> {
-        match column {
-            Column::Name(name) => find_name(self.headers.iter().map(String::as_str), name, &[])
-                .ok_or_else(|| HistoryError::NamedColumnMissing {
-                    path: self.path.clone(),
-                    role,
-                    name: name.clone(),
-                    what: "headers",
-                    available: self.headers.clone(),
-                }),
-            Column::Index(index) => {
-                if *index >= 1 && *index <= self.headers.len() {
-                    Ok(index - 1)
-                } else {
-                    Err(HistoryError::IndexOutOfRange {
-                        path: self.path.clone(),
-                        role,
-                        index: *index,
-                        available: self.headers.clone(),
-                    })
-                }
-            }
         }
     }
 
@@ -175,8 +99,9 @@ impl CsvRows {
         match e.kind() {
             csv::ErrorKind::Utf8 { pos, err } => {
                 let column = self
-                    .headers
-                    .get(err.field())
+                    .layout
+                    .as_ref()
+                    .and_then(|l| l.headers().get(err.field()))
                     .cloned()
                     .or_else(|| Some(format!("column {}", err.field().saturating_add(1))));
                 HistoryError::NotUtf8 {
@@ -203,31 +128,11 @@ impl CsvRows {
         if !self.read()? {
             return Ok(Step::End);
         }
-        let row = self.last_row;
-        let fields = self.record.len();
-        let expected = self.headers.len();
-        let extra_blank = fields > expected
-            && self
-                .record
-                .iter()
-                .skip(expected)
-                .all(|f| f.trim().is_empty());
-        if fields != expected && !extra_blank {
-            return Ok(Step::Bad {
-                row,
-                problem: RowProblem::Ragged { fields, expected },
-            });
-        }
-        let get = |index: usize| self.record.get(index).unwrap_or("");
-        let header = |index: usize| self.headers.get(index).cloned().unwrap_or_default();
-        Ok(Step::Row(RawRow {
-            row,
-            id: self.id.map(get).map(str::to_string),
-            title: self.title.map(get).unwrap_or("").to_string(),
-            text: get(self.text).to_string(),
-            text_column: header(self.text),
-            label: self.label.map(get).map(str::to_string),
-            label_column: self.label.map(header),
-        }))
+        let layout = self
+            .layout
+            .as_ref()
+            .expect("the header row is read in new()");
+        let record = &self.record;
+        Ok(layout.step(self.last_row, record.len(), |i| record.get(i).unwrap_or("")))
     }
 }

@@ -199,6 +199,14 @@ pub enum HistoryError {
         /// The number given.
         index: usize,
     },
+    /// A spreadsheet that cannot be read.
+    #[error("{}: cannot read the spreadsheet: {message}", .path.display())]
+    Spreadsheet {
+        /// The file.
+        path: PathBuf,
+        /// What calamine reported, or which worksheet is missing.
+        message: String,
+    },
     /// The file is not valid UTF-8.
     #[error("{}:{row}: the file is not UTF-8 (invalid bytes{} near byte offset {byte_offset}): re-export it as UTF-8, or pass --encoding gbk if it is GBK / GB18030", .path.display(), utf8_where(.column))]
     NotUtf8 {

@@ -25,7 +25,9 @@ mod column;
 mod delimited;
 mod error;
 mod jsonl;
+mod sheet;
 mod source;
+mod table;
 #[cfg(test)]
 mod tests;
 
@@ -89,6 +91,8 @@ pub enum Format {
         /// The field delimiter: `b','` for CSV, `b'\t'` for TSV.
         delimiter: u8,
     },
+    /// A spreadsheet (.xlsx, .xlsm, .xlsb, .xls, .ods) with a header row.
+    Spreadsheet,
 }
 
 impl Format {
@@ -97,8 +101,9 @@ impl Format {
     /// Tab-separated values.
     pub const TSV: Format = Format::Csv { delimiter: b'\t' };
     /// File extensions recognised by [`Format::from_path`] (without the dot).
-    pub const SUPPORTED_EXTENSIONS: &'static [&'static str] =
-        &["jsonl", "json", "ndjson", "csv", "tsv"];
+    pub const SUPPORTED_EXTENSIONS: &'static [&'static str] = &[
+        "jsonl", "json", "ndjson", "csv", "tsv", "xlsx", "xlsm", "xlsb", "xls", "ods",
+    ];
 
     /// The format for a file extension (without the dot, any ASCII case).
     pub fn from_extension(extension: &str) -> Option<Format> {
@@ -106,6 +111,7 @@ impl Format {
             "jsonl" | "json" | "ndjson" => Some(Format::Jsonl),
             "csv" => Some(Format::CSV),
             "tsv" => Some(Format::TSV),
+            "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => Some(Format::Spreadsheet),
             _ => None,
         }
     }
@@ -144,6 +150,7 @@ impl fmt::Display for Format {
             Format::Csv { delimiter: b'\t' } => f.write_str("tsv"),
             Format::Csv { delimiter: b',' } => f.write_str("csv"),
             Format::Csv { delimiter } => write!(f, "csv (delimiter {:?})", char::from(*delimiter)),
+            Format::Spreadsheet => f.write_str("spreadsheet"),
         }
     }
 }
@@ -161,6 +168,8 @@ pub struct ReadOptions {
     pub on_bad_row: OnBadRow,
     /// The text encoding of CSV / TSV / JSONL files; `None` detects it.
     pub encoding: Option<Encoding>,
+    /// The worksheet of a spreadsheet; `None` takes the first.
+    pub sheet: Option<String>,
 }
 
 /// A row that was skipped with [`OnBadRow::Skip`].
@@ -225,6 +234,16 @@ pub fn records(path: &Path, options: &ReadOptions) -> Result<RecordIter, History
         Some(format) => format,
         None => Format::from_path(path)?,
     };
+    if format == Format::Spreadsheet {
+        let rows = Rows::Sheet(sheet::SheetRows::new(
+            path,
+            options.sheet.as_deref(),
+            &options.columns,
+            options.labels,
+        )?);
+        // Spreadsheets store Unicode text: no encoding to guess.
+        return Ok(RecordIter::new(path, Encoding::Utf8, rows, options));
+    }
     let source = source::open(path, options.encoding)?;
     let encoding = source.encoding;
     let rows = match format {
@@ -241,18 +260,9 @@ pub fn records(path: &Path, options: &ReadOptions) -> Result<RecordIter, History
             &options.columns,
             options.labels,
         )?),
+        Format::Spreadsheet => unreachable!("spreadsheets are opened above"),
     };
-    Ok(RecordIter {
-        path: path.to_path_buf(),
-        encoding,
-        rows,
-        labels: options.labels,
-        on_bad_row: options.on_bad_row,
-        skipped: Vec::new(),
-        rows_seen: 0,
-        yielded: 0,
-        finished: false,
-    })
+    Ok(RecordIter::new(path, encoding, rows, options))
 }
 
 /// A row as read by a format reader, before the common checks.
@@ -276,6 +286,7 @@ pub(crate) enum Step {
 enum Rows {
     Jsonl(jsonl::JsonlRows),
     Csv(delimited::CsvRows),
+    Sheet(sheet::SheetRows),
 }
 
 impl Rows {
@@ -283,6 +294,7 @@ impl Rows {
         match self {
             Rows::Jsonl(rows) => rows.next_step(),
             Rows::Csv(rows) => rows.next_step(),
+            Rows::Sheet(rows) => rows.next_step(),
         }
     }
 
@@ -290,6 +302,7 @@ impl Rows {
         match self {
             Rows::Jsonl(rows) => rows.empty_error(),
             Rows::Csv(rows) => rows.empty_error(),
+            Rows::Sheet(rows) => rows.empty_error(),
         }
     }
 }
@@ -323,6 +336,20 @@ impl fmt::Debug for RecordIter {
 }
 
 impl RecordIter {
+    fn new(path: &Path, encoding: Encoding, rows: Rows, options: &ReadOptions) -> RecordIter {
+        RecordIter {
+            path: path.to_path_buf(),
+            encoding,
+            rows,
+            labels: options.labels,
+            on_bad_row: options.on_bad_row,
+            skipped: Vec::new(),
+            rows_seen: 0,
+            yielded: 0,
+            finished: false,
+        }
+    }
+
     /// The file being read.
     pub fn path(&self) -> &Path {
         &self.path

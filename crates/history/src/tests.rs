@@ -484,10 +484,13 @@ fn tsv_by_extension_and_format_override() {
 
 #[test]
 fn unsupported_extension() {
-    let err = read("h.xlsx", "whatever", &ReadOptions::default()).unwrap_err();
-    assert!(err.contains("h.xlsx"), "{err}");
-    assert!(err.contains("'xlsx'"), "{err}");
-    assert!(err.contains(".jsonl, .json, .ndjson, .csv, .tsv"), "{err}");
+    let err = read("h.docx", "whatever", &ReadOptions::default()).unwrap_err();
+    assert!(err.contains("h.docx"), "{err}");
+    assert!(err.contains("'docx'"), "{err}");
+    assert!(
+        err.contains(".jsonl, .json, .ndjson, .csv, .tsv, .xlsx"),
+        "{err}"
+    );
     let err = read("noext", "x", &ReadOptions::default()).unwrap_err();
     assert!(err.contains("extension ''"), "{err}");
 }
@@ -573,7 +576,8 @@ fn format_from_path() {
         Format::from_path("a.tsv".as_ref()).unwrap(),
         Format::Csv { delimiter: b'\t' }
     );
-    assert!("xlsx".parse::<Format>().is_err());
+    assert_eq!("XLS".parse::<Format>().unwrap(), Format::Spreadsheet);
+    assert!("docx".parse::<Format>().is_err());
     assert_eq!(Format::TSV.to_string(), "tsv");
 }
 
@@ -689,4 +693,84 @@ fn named_encoding_overrides_detection() {
     let history = read("a.csv", ascii, &options).unwrap();
     assert_eq!(history.encoding, Encoding::Gb18030);
     assert_eq!(history.records[1].text, "power cut");
+}
+
+// ---------- spreadsheets ----------
+
+/// A workbook with a second sheet "历史" holding a header, two petitions, a blank row and a
+/// row without text.
+fn workbook() -> (TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("export.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    book.add_worksheet()
+        .set_name("说明")
+        .unwrap()
+        .write(0, 0, "导出说明")
+        .unwrap();
+    let sheet = book.add_worksheet().set_name("历史").unwrap();
+    for (c, h) in ["编号", "标题", "内容", "受理单位"].iter().enumerate() {
+        sheet.write(0, c as u16, *h).unwrap();
+    }
+    sheet.write(1, 0, 1001).unwrap();
+    sheet.write(1, 2, "楼下烧烤店每晚营业到凌晨").unwrap();
+    sheet.write(1, 3, "生态环境局").unwrap();
+    sheet.write(2, 0, 1002).unwrap();
+    sheet.write(2, 1, "欠薪").unwrap();
+    sheet.write(2, 2, "公司拖欠三个月工资未发").unwrap();
+    sheet.write(2, 3, "人社局").unwrap();
+    // Row 4 is left blank; row 5 has no text.
+    sheet.write(4, 0, 1003).unwrap();
+    sheet.write(4, 3, "城管局").unwrap();
+    book.save(&path).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn xlsx_rows_are_read_with_spreadsheet_row_numbers() {
+    let (_dir, path) = workbook();
+    let options = ReadOptions {
+        sheet: Some("历史".into()),
+        on_bad_row: OnBadRow::Skip,
+        ..ReadOptions::default()
+    };
+    let history = read_history(&path, &options).unwrap();
+    let r = &history.records;
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[0].row, 2);
+    assert_eq!(r[0].id.as_deref(), Some("1001"), "whole numbers without .0");
+    assert_eq!(r[0].title, "");
+    assert_eq!(r[1].title, "欠薪");
+    assert_eq!(r[1].label.as_deref(), Some("人社局"));
+    assert_eq!(history.skipped.len(), 1);
+    assert_eq!(history.skipped[0].row, 5);
+    assert!(
+        history.skipped[0].reason.contains("内容"),
+        "{:?}",
+        history.skipped
+    );
+}
+
+#[test]
+fn xlsx_sheet_errors_name_the_file_and_the_sheets() {
+    let (_dir, path) = workbook();
+    // The first sheet has no petition columns.
+    let e = read_history(&path, &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("export.xlsx"), "{e}");
+    let missing = ReadOptions {
+        sheet: Some("2019".into()),
+        ..ReadOptions::default()
+    };
+    let e = read_history(&path, &missing).unwrap_err().to_string();
+    assert!(
+        e.contains("no worksheet named '2019'") && e.contains("历史"),
+        "{e}"
+    );
+    let e = read("broken.xlsx", "not a workbook", &ReadOptions::default()).unwrap_err();
+    assert!(
+        e.contains("broken.xlsx: cannot read the spreadsheet"),
+        "{e}"
+    );
 }

@@ -188,6 +188,7 @@ fn read_labelled(args: &HistoryArgs) -> Result<Vec<LabelledPetition>> {
     for s in &history.skipped {
         eprintln!("  skipped row {}: {}", s.row, s.reason);
     }
+    eprintln!("{}", pr_history::Summary::of(&history));
     history
         .records
         .into_iter()

@@ -27,6 +27,7 @@ mod error;
 mod jsonl;
 mod sheet;
 mod source;
+mod summary;
 mod table;
 #[cfg(test)]
 mod tests;
@@ -41,6 +42,7 @@ pub use column::{
 };
 pub use error::{HistoryError, RowProblem};
 pub use source::Encoding;
+pub use summary::{Conflict, Summary, MIN_EXAMPLES};
 
 /// One petition read from a history file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -5,7 +5,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use pr_catalogue::Catalogue;
 use pr_history::{Column, Columns, Encoding, Labels, OnBadRow, ReadOptions};
-use pr_model::{ClassWeight, Metrics, Model, ModelCard, TrainParams};
+use pr_model::{mcnemar, ClassWeight, Metrics, Model, ModelCard, TrainParams, Verdict};
 use pr_router::{Engine, EngineOptions, LabelledPetition, Petition, TrainOptions};
 use pr_text::FeatureConfig;
 use std::io::Read;
@@ -101,7 +101,12 @@ pub struct EvalArgs {
     /// Keyword-list directory [default: as for route].
     #[arg(long)]
     catalogue: Option<PathBuf>,
-    /// Print one JSON object (n, accuracy, macro_f1, top3_accuracy, per_label).
+    /// Compare with this model (e.g. the one serving now) on the same rows: both tables,
+    /// F1 change per label and McNemar's test of whether the difference is chance.
+    #[arg(long)]
+    baseline: Option<PathBuf>,
+    /// Print one JSON object (n, accuracy, macro_f1, top3_accuracy, per_label, confused; with
+    /// --baseline: model, baseline, comparison, per_label_f1_delta).
     #[arg(long)]
     json: bool,
 }
@@ -356,23 +361,124 @@ fn metrics_table(m: &Metrics, indent: &str) -> String {
             l.label, l.precision, l.recall, l.f1, l.support
         );
     }
+    if !m.confused.is_empty() {
+        t += &format!("{indent}most confused (true → predicted: rows):\n");
+        for c in &m.confused {
+            t += &format!("{indent}  {} → {}: {}\n", c.truth, c.predicted, c.count);
+        }
+    }
     t
 }
 
 pub fn eval(args: EvalArgs) -> Result<()> {
     let rows = read_labelled(&args.history)?;
-    let engine = load_engine(&args.model, &paths::catalogue(args.catalogue))?;
-    let metrics = pr_router::evaluate(&engine, &rows)?;
+    let catalogue = paths::catalogue(args.catalogue);
+    let engine = load_engine(&args.model, &catalogue)?;
+    let evaluation = pr_router::evaluate(&engine, &rows)?;
+    let Some(baseline_path) = &args.baseline else {
+        if args.json {
+            println!("{}", serde_json::to_string(&evaluation.metrics)?);
+        } else {
+            println!(
+                "model {} (version {}) on {}",
+                args.model.display(),
+                engine.model().version(),
+                args.history.history.display()
+            );
+            print!("{}", metrics_table(&evaluation.metrics, ""));
+        }
+        return Ok(());
+    };
+    let baseline_engine = load_engine(baseline_path, &catalogue)?;
+    let baseline = pr_router::evaluate(&baseline_engine, &rows)?;
+    let comparison = mcnemar(&evaluation.top1_right, &baseline.top1_right, 0.05);
+    let deltas = label_deltas(&evaluation.metrics, &baseline.metrics);
     if args.json {
-        println!("{}", serde_json::to_string(&metrics)?);
-    } else {
         println!(
-            "model {} (version {}) on {}",
-            args.model.display(),
-            engine.model().version(),
-            args.history.history.display()
+            "{}",
+            serde_json::json!({
+                "model": evaluation.metrics,
+                "baseline": baseline.metrics,
+                "comparison": comparison,
+                "per_label_f1_delta": deltas,
+            })
         );
-        print!("{}", metrics_table(&metrics, ""));
+        return Ok(());
     }
+    for (name, path, e, version) in [
+        ("new", &args.model, &evaluation, engine.model().version()),
+        (
+            "baseline",
+            baseline_path,
+            &baseline,
+            baseline_engine.model().version(),
+        ),
+    ] {
+        println!("{name}: {} (version {version})", path.display());
+        print!("{}", metrics_table(&e.metrics, "  "));
+    }
+    println!("F1 change by label (new − baseline), largest first:");
+    for d in deltas.iter().take(15) {
+        println!(
+            "  {:<24} {:+.4}  ({:.4} → {:.4})",
+            d.label, d.delta, d.baseline, d.new
+        );
+    }
+    println!(
+        "McNemar on {} rows: new right where baseline wrong {}, baseline right where new wrong {}, p = {:.4}",
+        rows.len(),
+        comparison.new_only_right,
+        comparison.baseline_only_right,
+        comparison.p_value
+    );
+    println!(
+        "verdict: {}",
+        match comparison.verdict {
+            Verdict::Better => "the new model is significantly better",
+            Verdict::Worse => "the new model is significantly WORSE",
+            Verdict::NoSignificantDifference => "no significant difference (p ≥ 0.05)",
+        }
+    );
     Ok(())
+}
+
+/// F1 change of one label between two evaluations.
+#[derive(serde::Serialize)]
+struct LabelDelta {
+    label: String,
+    new: f64,
+    baseline: f64,
+    delta: f64,
+}
+
+/// Per-label F1 changes, largest change first; a label missing on one side counts as 0.
+fn label_deltas(new: &Metrics, baseline: &Metrics) -> Vec<LabelDelta> {
+    let f1 = |m: &Metrics, label: &str| {
+        m.per_label
+            .iter()
+            .find(|l| l.label == label)
+            .map_or(0.0, |l| l.f1)
+    };
+    let mut labels: Vec<&str> = new
+        .per_label
+        .iter()
+        .chain(&baseline.per_label)
+        .map(|l| l.label.as_str())
+        .collect();
+    labels.sort_unstable();
+    labels.dedup();
+    let mut deltas: Vec<LabelDelta> = labels
+        .into_iter()
+        .map(|label| {
+            let (n, b) = (f1(new, label), f1(baseline, label));
+            LabelDelta {
+                label: label.to_string(),
+                new: n,
+                baseline: b,
+                delta: n - b,
+            }
+        })
+        .collect();
+    deltas.sort_by(|a, b| b.delta.abs().total_cmp(&a.delta.abs()));
+    deltas
 }

@@ -204,3 +204,40 @@ fn trains_from_a_gbk_export_with_chinese_headers() {
     .unwrap();
     assert_eq!(routing["category"], "劳动和社会保障");
 }
+
+#[test]
+fn eval_against_a_baseline_reports_deltas_and_mcnemar() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained(dir.path());
+    let history = dir.path().join("history.jsonl");
+    let h = history.to_str().unwrap();
+    // A model compared with itself: identical rows right, nothing to test.
+    let same: Value = serde_json::from_str(&run_ok(&[
+        "eval",
+        "--model",
+        &model,
+        "--baseline",
+        &model,
+        "--history",
+        h,
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(same["comparison"]["new_only_right"], 0);
+    assert_eq!(same["comparison"]["verdict"], "no_significant_difference");
+    assert_eq!(same["model"]["accuracy"], same["baseline"]["accuracy"]);
+    // Against the shipped model, whose labels are categories too: a full report.
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default.model");
+    let text = run_ok(&[
+        "eval",
+        "--model",
+        &model,
+        "--baseline",
+        shipped.to_str().unwrap(),
+        "--history",
+        h,
+    ]);
+    assert!(text.contains("F1 change by label"), "{text}");
+    assert!(text.contains("McNemar on 24 rows"), "{text}");
+    assert!(text.contains("verdict: "), "{text}");
+}

@@ -592,17 +592,17 @@ fn bench_says_what_is_wrong_with_its_target_or_corpus() {
 
 #[tokio::test]
 async fn a_batch_stops_routing_when_the_clients_deadline_passes() {
-    let server = Server::start(&[]);
+    let server = Server::start(&["--max-batch", "512"]);
     let mut router = server.router().await;
-    // 256 long petitions take the server far longer than the client allows. On a loaded
-    // machine a short deadline can pass before the 6 MB request is even decoded (then the
-    // handler never starts), so the deadline grows until the server has started and stopped.
+    // 512 long petitions take the server about a second. On a loaded machine a short deadline
+    // can pass before the 12 MB request is even decoded (then the handler never starts), so
+    // the deadline grows until the server has started routing and then stopped.
     let long = WAGES.repeat(8_000 / WAGES.chars().count());
     let skipped =
         r#"petition_router_calls_total{method="RouteBatch.item",status="DEADLINE_EXCEEDED"}"#;
-    for millis in [50, 150, 400] {
+    for millis in [50, 150, 400, 800] {
         let mut request = tonic::Request::new(pb::RouteBatchRequest {
-            requests: (0..256).map(|i| petition(&i.to_string(), &long)).collect(),
+            requests: (0..512).map(|i| petition(&i.to_string(), &long)).collect(),
         });
         request.set_timeout(Duration::from_millis(millis));
         let e = router.route_batch(request).await.unwrap_err();

@@ -4,6 +4,7 @@
 //! linfa's logistic regression is dense-only (see `solver.rs`).
 
 mod classifier;
+mod compare;
 mod folds;
 mod format;
 mod metrics;
@@ -13,10 +14,11 @@ mod solver;
 mod sparse;
 
 pub use classifier::LinearClassifier;
+pub use compare::{mcnemar, Comparison, Verdict};
 pub use folds::stratified_folds;
 pub use format::FORMAT_VERSION;
 pub use linfa::ParamGuard;
-pub use metrics::{LabelMetrics, Metrics};
+pub use metrics::{Confusion, LabelMetrics, Metrics};
 pub use model::{
     softmax, Calibration, CrossValidation, DocScores, FusionWeights, HistoryInfo, Model, ModelCard,
     TermWeight,

@@ -25,7 +25,21 @@ pub struct Metrics {
     /// Share of documents whose true label is among the three best.
     pub top3_accuracy: f64,
     pub per_label: Vec<LabelMetrics>,
+    /// The most frequent mistakes: true label predicted as another, most frequent first.
+    #[serde(default)]
+    pub confused: Vec<Confusion>,
 }
+
+/// How often one label was predicted for another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confusion {
+    pub truth: String,
+    pub predicted: String,
+    pub count: usize,
+}
+
+/// Confused pairs reported.
+const CONFUSED_PAIRS: usize = 10;
 
 impl Metrics {
     /// Computes metrics from label indices: `truth[i]` and the ranking `ranked[i]` (best
@@ -46,6 +60,7 @@ impl Metrics {
         let mut tp = vec![0usize; labels.len()];
         let mut predicted = vec![0usize; labels.len()];
         let mut support = vec![0usize; labels.len()];
+        let mut mistakes: std::collections::HashMap<(usize, usize), usize> = Default::default();
         for (&t, &p) in truth.iter().zip(&top1) {
             support[t] += 1;
             if let Some(c) = predicted.get_mut(p) {
@@ -53,8 +68,24 @@ impl Metrics {
             }
             if t == p {
                 tp[t] += 1;
+            } else if p < labels.len() {
+                *mistakes.entry((t, p)).or_insert(0) += 1;
             }
         }
+        let mut confused: Vec<Confusion> = mistakes
+            .into_iter()
+            .map(|((t, p), count)| Confusion {
+                truth: labels[t].clone(),
+                predicted: labels[p].clone(),
+                count,
+            })
+            .collect();
+        confused.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| (&a.truth, &a.predicted).cmp(&(&b.truth, &b.predicted)))
+        });
+        confused.truncate(CONFUSED_PAIRS);
         let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
         let per_label: Vec<LabelMetrics> = (0..labels.len())
             .filter(|&k| support[k] + predicted[k] > 0)
@@ -86,6 +117,7 @@ impl Metrics {
             macro_f1,
             top3_accuracy: ratio(hits_at(3), n),
             per_label,
+            confused,
         }
     }
 
@@ -113,6 +145,13 @@ mod tests {
         // a: p=1/2 r=1/2 f1=.5; b: p=1/2 r=1 f1=2/3; c: p=0 r=0 f1=0.
         assert!((m.macro_f1 - (0.5 + 2.0 / 3.0) / 3.0).abs() < 1e-12);
         assert_eq!(m.top3_accuracy, 1.0);
+        // a→b once, b→… never, c→a once: ties sorted by label.
+        let pairs: Vec<(&str, &str, usize)> = m
+            .confused
+            .iter()
+            .map(|c| (c.truth.as_str(), c.predicted.as_str(), c.count))
+            .collect();
+        assert_eq!(pairs, [("a", "b", 1), ("c", "a", 1)]);
         assert_eq!(Metrics::linfa_accuracy(&truth, &[0, 1, 1, 0]), Some(0.5));
     }
 }

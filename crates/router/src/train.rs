@@ -309,9 +309,20 @@ fn fingerprint(rows: &[LabelledPetition]) -> String {
     format!("{:08x}", h.finalize())
 }
 
+/// Metrics of an engine on labelled rows, and which rows its best suggestion got right (to
+/// compare two models row by row).
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub metrics: Metrics,
+    pub top1_right: Vec<bool>,
+}
+
 /// Evaluates `engine` on labelled rows: metrics in the model's label space. Labels the model
 /// does not know count as errors.
-pub fn evaluate(engine: &Engine, rows: &[LabelledPetition]) -> Result<Metrics, crate::RouteError> {
+pub fn evaluate(
+    engine: &Engine,
+    rows: &[LabelledPetition],
+) -> Result<Evaluation, crate::RouteError> {
     let mut labels: Vec<String> = engine.model().labels().to_vec();
     let mut truth = Vec::with_capacity(rows.len());
     for r in rows {
@@ -335,5 +346,13 @@ pub fn evaluate(engine: &Engine, rows: &[LabelledPetition]) -> Result<Metrics, c
                 .map(|ranked| ranked.into_iter().map(|(l, _)| l).collect())
         })
         .collect::<Result<_, _>>()?;
-    Ok(Metrics::compute(&labels, &truth, &ranked))
+    let top1_right = truth
+        .iter()
+        .zip(&ranked)
+        .map(|(t, r)| r.first() == Some(t))
+        .collect();
+    Ok(Evaluation {
+        metrics: Metrics::compute(&labels, &truth, &ranked),
+        top1_right,
+    })
 }

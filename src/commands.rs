@@ -32,9 +32,9 @@ pub struct RouteArgs {
 /// Which columns of a history file hold what, and what to do with bad rows.
 #[derive(Args)]
 pub struct HistoryArgs {
-    /// Labelled history: JSONL (title, text, label) or CSV / TSV with a header row.
+    /// Labelled history: JSONL (title, text, label), CSV / TSV with a header row, or Excel.
     #[arg(long)]
-    history: PathBuf,
+    pub(crate) history: PathBuf,
     /// Title column (name or 1-based number) [default: recognised headers such as 标题].
     #[arg(long)]
     title_column: Option<Column>,
@@ -135,7 +135,7 @@ fn parse_char_ngrams(s: &str) -> Result<(u8, u8)> {
     Ok((parse(lo)?, parse(hi)?))
 }
 
-fn load_engine(model: &Path, catalogue: &Path) -> Result<Engine> {
+pub(crate) fn load_engine(model: &Path, catalogue: &Path) -> Result<Engine> {
     let model = Model::load(model)?;
     let catalogue = Catalogue::load_dir(catalogue)?;
     Ok(Engine::new(model, catalogue, EngineOptions::default())?)
@@ -164,7 +164,7 @@ pub fn route(args: RouteArgs) -> Result<()> {
 }
 
 /// Reads labelled rows, reporting what was read and skipped on standard error.
-fn read_labelled(args: &HistoryArgs) -> Result<Vec<LabelledPetition>> {
+pub(crate) fn read_labelled(args: &HistoryArgs) -> Result<Vec<LabelledPetition>> {
     let options = ReadOptions {
         format: None,
         columns: Columns {

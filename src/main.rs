@@ -4,6 +4,7 @@
 mod bench;
 mod commands;
 mod paths;
+mod registry;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -34,6 +35,10 @@ enum Command {
     Health(serve::HealthArgs),
     /// Load a running server with petitions from a history file; report latency percentiles.
     Bench(bench::BenchArgs),
+    /// Store a model in a registry and make it current, unless it is worse than the current one.
+    Promote(registry::PromoteArgs),
+    /// Make the registry's previous version current again.
+    Rollback(registry::RollbackArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +50,8 @@ fn main() -> ExitCode {
         Command::Serve(a) => serve::serve(a),
         Command::Health(a) => serve::health(a),
         Command::Bench(a) => bench::bench(a),
+        Command::Promote(a) => registry::promote(a),
+        Command::Rollback(a) => registry::rollback(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

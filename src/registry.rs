@@ -1,0 +1,144 @@
+//! The `promote` and `rollback` commands: a model registry directory whose `current` link the
+//! server loads (`serve --model DIR/current`).
+
+use crate::commands::{load_engine, read_labelled, HistoryArgs};
+use crate::paths;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use pr_model::{mcnemar, Verdict};
+use pr_registry::{Registry, ROLLBACK};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct PromoteArgs {
+    /// Registry directory (created if missing); serve its `current` link.
+    #[arg(long)]
+    registry: PathBuf,
+    /// The model to promote.
+    #[arg(long)]
+    model: PathBuf,
+    #[command(flatten)]
+    history: HistoryArgs,
+    /// Keyword-list directory [default: as for route].
+    #[arg(long)]
+    catalogue: Option<PathBuf>,
+    /// Promote even when the model is worse than the current one on the history.
+    #[arg(long)]
+    force: bool,
+    /// Ask the server at this address to reload once the link is switched.
+    #[arg(long)]
+    reload: Option<SocketAddr>,
+}
+
+#[derive(Args)]
+pub struct RollbackArgs {
+    /// Registry directory.
+    #[arg(long)]
+    registry: PathBuf,
+    /// Ask the server at this address to reload once the link is switched.
+    #[arg(long)]
+    reload: Option<SocketAddr>,
+}
+
+/// Stores the model as a new version and makes it current, unless it is worse than the
+/// current one on the given history (fewer rows right) and `--force` is not given.
+pub fn promote(args: PromoteArgs) -> Result<()> {
+    let registry = Registry::open(&args.registry)?;
+    let catalogue = paths::catalogue(args.catalogue);
+    let rows = read_labelled(&args.history)?;
+    let new = pr_router::evaluate(&load_engine(&args.model, &catalogue)?, &rows)?;
+    let mut action = "promote";
+    if let Some(current) = registry.current()? {
+        let old = pr_router::evaluate(&load_engine(&current.model, &catalogue)?, &rows)?;
+        let c = mcnemar(&new.top1_right, &old.top1_right, 0.05);
+        println!(
+            "on {} rows: new accuracy {:.4} macro-F1 {:.4}; current (version {}) accuracy {:.4} macro-F1 {:.4}; McNemar p = {:.4}",
+            rows.len(),
+            new.metrics.accuracy,
+            new.metrics.macro_f1,
+            current.number,
+            old.metrics.accuracy,
+            old.metrics.macro_f1,
+            c.p_value
+        );
+        let worse = new.metrics.accuracy < old.metrics.accuracy || c.verdict == Verdict::Worse;
+        if worse && !args.force {
+            bail!(
+                "not promoted: {} is worse than the current version {} on {} ({} rows right only for the current model, {} only for the new one); pass --force to promote it anyway",
+                args.model.display(),
+                current.number,
+                args.history.history.display(),
+                c.baseline_only_right,
+                c.new_only_right
+            );
+        }
+        if worse {
+            action = "forced-promote";
+        }
+    }
+    let version = registry.add(&args.model)?;
+    let switch = registry.switch(&version, action)?;
+    println!(
+        "{action}: version {} is current ({})",
+        version.number,
+        registry.current_link().display()
+    );
+    if let Some(from) = switch.from {
+        println!(
+            "previous version {from}: `petition-router rollback --registry {}` returns to it",
+            args.registry.display()
+        );
+    }
+    notify(args.reload)
+}
+
+/// Makes the version that served before the current one current again.
+pub fn rollback(args: RollbackArgs) -> Result<()> {
+    let registry = Registry::open(&args.registry)?;
+    let Some(current) = registry.current()? else {
+        bail!(
+            "{}: nothing is current yet: promote a model first",
+            args.registry.display()
+        );
+    };
+    let Some(previous) = registry.previous()? else {
+        bail!(
+            "{}: version {} was the first one promoted: there is nothing to roll back to",
+            args.registry.display(),
+            current.number
+        );
+    };
+    registry.switch(&previous, ROLLBACK)?;
+    println!(
+        "rolled back: version {} is current again (was {})",
+        previous.number, current.number
+    );
+    notify(args.reload)
+}
+
+/// Asks a running server to reload its model (its path is the registry's `current` link).
+fn notify(addr: Option<SocketAddr>) -> Result<()> {
+    let Some(addr) = addr else {
+        return Ok(());
+    };
+    use pr_server::pb::admin_service_client::AdminServiceClient;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let loaded = runtime.block_on(async {
+        let mut client = AdminServiceClient::connect(format!("http://{addr}"))
+            .await
+            .with_context(|| format!("cannot connect to the server at {addr} to reload it"))?;
+        let response = client
+            .reload_model(pr_server::pb::ReloadModelRequest::default())
+            .await
+            .with_context(|| format!("the server at {addr} refused the reload"))?;
+        anyhow::Ok(response.into_inner().loaded)
+    })?;
+    if let Some(info) = loaded {
+        println!("server {addr} now serves model {}", info.model_version);
+    }
+    Ok(())
+}

@@ -34,6 +34,22 @@ fn bench(c: &mut Criterion) {
                 )
             })
         });
+        // Everything route() does except building the evidence and the owned answer: the
+        // difference to `route` is what explanation terms, keyword evidence and strings cost.
+        // Fusion itself (a 4-weight logistic layer over 8 candidates) is inside both.
+        g.bench_function("rank_without_evidence", |b| {
+            b.iter(|| {
+                i = (i + 1) % texts.len();
+                black_box(
+                    engine
+                        .rank_labels(Petition {
+                            title: "",
+                            content: &texts[i],
+                        })
+                        .unwrap(),
+                )
+            })
+        });
         let mut out = String::new();
         g.bench_function("normalise", |b| {
             b.iter(|| {

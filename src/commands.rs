@@ -6,7 +6,7 @@ use clap::Args;
 use pr_catalogue::Catalogue;
 use pr_history::{Column, Columns, Encoding, Labels, OnBadRow, ReadOptions};
 use pr_model::{mcnemar, ClassWeight, Metrics, Model, ModelCard, TrainParams, Verdict};
-use pr_router::{Engine, EngineOptions, LabelledPetition, Petition, TrainOptions};
+use pr_router::{Engine, EngineOptions, LabelledPetition, Petition, TrainOptions, TrainStage};
 use pr_text::FeatureConfig;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -236,7 +236,30 @@ pub fn train(args: TrainArgs) -> Result<()> {
             .unwrap_or_default(),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
     };
-    let (mut model, report) = pr_router::train(&rows, &catalogue, &options)?;
+    // Stages: features, each fold, calibration, final fit. Drawn only on a terminal.
+    let steps = if options.folds >= 2 {
+        options.folds + 3
+    } else {
+        2
+    };
+    let bar = indicatif::ProgressBar::new(steps as u64).with_style(
+        indicatif::ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} {msg}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    let (mut model, report) =
+        pr_router::train_with_progress(&rows, &catalogue, &options, &|stage| {
+            bar.inc(u64::from(stage != TrainStage::Features));
+            bar.set_message(match stage {
+                TrainStage::Features => "segmenting and hashing".to_string(),
+                TrainStage::Fold { fold, folds } => {
+                    format!("cross-validation fold {}/{folds}", fold + 1)
+                }
+                TrainStage::Calibration => "calibration and fusion".to_string(),
+                TrainStage::FinalFit => "final fit on all rows".to_string(),
+            });
+        })?;
+    bar.finish_and_clear();
     if !report.unknown_labels.is_empty() {
         eprintln!(
             "warning: {} label(s) are not known to any department of {}; each is kept as a routing target of its own: {}",

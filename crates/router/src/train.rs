@@ -58,11 +58,34 @@ pub enum TrainError {
     Data(String),
 }
 
+/// A stage of training, reported as it starts (for a progress bar).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrainStage {
+    /// Segmenting and hashing every row.
+    Features,
+    /// Fitting cross-validation fold `fold` (0-based) of `folds`.
+    Fold { fold: usize, folds: usize },
+    /// Calibration and the fusion layer, on the held-out predictions.
+    Calibration,
+    /// The final fit on all rows.
+    FinalFit,
+}
+
 /// Trains a model on `rows` with the keywords of `catalogue` in the segmenter's dictionary.
 pub fn train(
     rows: &[LabelledPetition],
     catalogue: &Catalogue,
     options: &TrainOptions,
+) -> Result<(Model, TrainReport), TrainError> {
+    train_with_progress(rows, catalogue, options, &|_| {})
+}
+
+/// [`train`], calling `progress` as each stage starts.
+pub fn train_with_progress(
+    rows: &[LabelledPetition],
+    catalogue: &Catalogue,
+    options: &TrainOptions,
+    progress: &(dyn Fn(TrainStage) + Sync),
 ) -> Result<(Model, TrainReport), TrainError> {
     let started = Instant::now();
     let params = options.params.clone().check()?;
@@ -92,6 +115,7 @@ pub fn train(
     .map_err(|e| TrainError::Data(e.to_string()))?;
 
     // Features and keyword scores of every row, in parallel.
+    progress(TrainStage::Features);
     let analysed: Vec<(pr_text::DocFeatures, KeywordScores)> = rows
         .par_iter()
         .map_init(
@@ -118,7 +142,15 @@ pub fn train(
     let mut cross_validation = None;
     if options.folds >= 2 {
         let folds = stratified_folds(&targets_of_rows, options.folds, params.seed);
-        let scores = held_out_scores(&docs, &targets_of_rows, &folds, options.folds, &params)?;
+        let scores = held_out_scores(
+            &docs,
+            &targets_of_rows,
+            &folds,
+            options.folds,
+            &params,
+            progress,
+        )?;
+        progress(TrainStage::Calibration);
         calibration.temperature = fit_temperature(&scores, &targets_of_rows);
         let model_ranked: Vec<Vec<usize>> = scores.iter().map(|s| ranking(s)).collect();
         let (fusion, fused) = fit_fusion(
@@ -141,6 +173,7 @@ pub fn train(
         });
     }
 
+    progress(TrainStage::FinalFit);
     let dataset = DatasetBase::new(docs, Array1::from(targets_of_rows.clone()));
     let classifier: LinearClassifier = params.fit(&dataset)?;
     let card = ModelCard {
@@ -181,10 +214,12 @@ fn held_out_scores(
     folds: &[usize],
     k: usize,
     params: &pr_model::ValidTrainParams,
+    progress: &(dyn Fn(TrainStage) + Sync),
 ) -> Result<Vec<Vec<f32>>, TrainError> {
     let n_labels = truth.iter().max().map_or(0, |m| m + 1);
     let mut scores = vec![Vec::new(); truth.len()];
     for f in 0..k {
+        progress(TrainStage::Fold { fold: f, folds: k });
         let (train_rows, test_rows): (Vec<usize>, Vec<usize>) =
             (0..truth.len()).partition(|&i| folds[i] != f);
         let train = DatasetBase::new(

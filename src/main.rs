@@ -3,6 +3,7 @@
 
 mod bench;
 mod commands;
+mod export;
 mod paths;
 mod registry;
 mod serve;
@@ -39,6 +40,8 @@ enum Command {
     Promote(registry::PromoteArgs),
     /// Make the registry's previous version current again.
     Rollback(registry::RollbackArgs),
+    /// Write the feedback store's confirmed outcomes as a labelled JSONL history.
+    ExportHistory(export::ExportArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         Command::Bench(a) => bench::bench(a),
         Command::Promote(a) => registry::promote(a),
         Command::Rollback(a) => registry::rollback(a),
+        Command::ExportHistory(a) => export::export_history(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

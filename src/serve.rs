@@ -47,6 +47,12 @@ pub struct ServeArgs {
     /// Log format: text or json [default: text]; the level comes from RUST_LOG [default: info].
     #[arg(long, env = "PETITION_ROUTER_LOG_FORMAT")]
     log_format: Option<LogFormat>,
+    /// Keep routed petitions with a request id for RecordOutcome: sqlite:PATH, or off [default: off].
+    #[arg(long, env = "PETITION_ROUTER_FEEDBACK_STORE")]
+    feedback_store: Option<String>,
+    /// How long routed petitions are kept for their outcome [default: 180days].
+    #[arg(long, env = "PETITION_ROUTER_FEEDBACK_RETENTION")]
+    feedback_retention: Option<String>,
 }
 
 pub fn serve(args: ServeArgs) -> Result<()> {
@@ -66,6 +72,8 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         drain_delay: args.drain_delay,
         shutdown_timeout: args.shutdown_timeout,
         log_format: args.log_format,
+        feedback_store: args.feedback_store,
+        feedback_retention: args.feedback_retention,
     };
     let config = given
         .or(file)

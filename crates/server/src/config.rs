@@ -50,6 +50,10 @@ pub struct Settings {
     /// On shutdown, how long calls in flight may take to finish (e.g. "20s").
     pub shutdown_timeout: Option<String>,
     pub log_format: Option<LogFormat>,
+    /// Feedback store URL (`sqlite:PATH`), or "off".
+    pub feedback_store: Option<String>,
+    /// How long routed petitions are kept for their outcome (e.g. "180days").
+    pub feedback_retention: Option<String>,
 }
 
 /// A setting that cannot be used.
@@ -81,6 +85,9 @@ pub struct Config {
     pub drain_delay: Duration,
     pub shutdown_timeout: Duration,
     pub log_format: LogFormat,
+    /// Where routed petitions and outcomes are kept; `None`: nowhere.
+    pub feedback_store: Option<String>,
+    pub feedback_retention: Duration,
 }
 
 /// Request limits, also reported to clients by ListDepartments.
@@ -123,6 +130,8 @@ impl Settings {
             drain_delay: self.drain_delay.or(lower.drain_delay),
             shutdown_timeout: self.shutdown_timeout.or(lower.shutdown_timeout),
             log_format: self.log_format.or(lower.log_format),
+            feedback_store: self.feedback_store.or(lower.feedback_store),
+            feedback_retention: self.feedback_retention.or(lower.feedback_retention),
         }
     }
 
@@ -164,6 +173,12 @@ impl Settings {
                 Duration::from_secs(20),
             )?,
             log_format: self.log_format.unwrap_or(LogFormat::Text),
+            feedback_store: self.feedback_store.filter(|s| s != "off"),
+            feedback_retention: duration(
+                "feedback_retention",
+                self.feedback_retention,
+                Duration::from_secs(180 * 24 * 3600),
+            )?,
         })
     }
 }

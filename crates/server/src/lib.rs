@@ -4,6 +4,7 @@
 
 mod admin;
 mod config;
+mod feedback;
 mod live;
 mod metrics;
 mod router;

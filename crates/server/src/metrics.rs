@@ -40,6 +40,7 @@ pub struct Metrics {
     needs_review: Counter,
     model_info: Family<VersionLabels, Gauge>,
     reloads: Family<OutcomeLabels, Counter>,
+    feedback_dropped: Counter,
 }
 
 impl Metrics {
@@ -82,6 +83,12 @@ impl Metrics {
         );
         let reloads = Family::<OutcomeLabels, Counter>::default();
         registry.register("reloads", "Model reloads by outcome", reloads.clone());
+        let feedback_dropped = Counter::default();
+        registry.register(
+            "feedback_dropped",
+            "Routed petitions not kept for their outcome because the store's queue was full",
+            feedback_dropped.clone(),
+        );
         Arc::new(Metrics {
             registry,
             calls,
@@ -91,6 +98,7 @@ impl Metrics {
             needs_review,
             model_info,
             reloads,
+            feedback_dropped,
         })
     }
 
@@ -129,6 +137,10 @@ impl Metrics {
                 catalogue_version: catalogue_version.to_string(),
             })
             .set(1);
+    }
+
+    pub fn feedback_dropped(&self) {
+        self.feedback_dropped.inc();
     }
 
     pub fn reload(&self, ok: bool) {

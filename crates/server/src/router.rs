@@ -27,6 +27,8 @@ pub struct Shared {
     pub permits: Arc<Semaphore>,
     /// Set when shutdown begins: new calls are refused.
     pub draining: AtomicBool,
+    /// Where routed petitions wait for their outcomes, if configured.
+    pub feedback: Option<crate::feedback::Feedback>,
 }
 
 impl Shared {
@@ -128,12 +130,37 @@ impl Shared {
             span.record("us", elapsed.as_micros() as u64);
             self.metrics
                 .routed(elapsed.as_secs_f64(), top, routing.needs_review);
+            self.keep_for_feedback(r, &routing);
             Ok(response(r, routing, elapsed))
         });
         let code = result.as_ref().map_or_else(Status::code, |_| Code::Ok);
         self.metrics.call(method, code);
         tracing::debug!(status = ?code, "routed");
         result
+    }
+}
+
+impl Shared {
+    /// Queues a routed petition with a request id for its outcome, when a store is configured.
+    fn keep_for_feedback(&self, r: &pb::RouteRequest, routing: &Routing) {
+        let Some(feedback) = &self.feedback else {
+            return;
+        };
+        if r.request_id.is_empty() {
+            return;
+        }
+        let kept = feedback.routed(pr_feedback::Routed {
+            request_id: r.request_id.clone(),
+            routed_at: crate::feedback::now(),
+            title: r.title.clone(),
+            content: r.content.clone(),
+            suggested: routing.suggestions.iter().map(|s| s.code.clone()).collect(),
+            model_version: routing.model_version.clone(),
+        });
+        if kept.is_err() {
+            self.metrics.feedback_dropped();
+            tracing::warn!(request_id = %r.request_id, "feedback queue full: petition not kept for its outcome");
+        }
     }
 }
 
@@ -189,6 +216,26 @@ fn result(request_id: &str, outcome: Result<pb::RouteResponse, Status>) -> pb::R
             }),
         }),
     }
+}
+
+/// Checks an outcome's fields.
+fn check_outcome(r: &pb::RecordOutcomeRequest) -> Result<(), Status> {
+    if r.request_id.trim().is_empty() {
+        return Err(Status::invalid_argument(
+            "request_id is empty: give the id the petition was routed with",
+        ));
+    }
+    if r.final_department.trim().is_empty() {
+        return Err(Status::invalid_argument(
+            "final_department is empty: give the code of the department that handled the petition",
+        ));
+    }
+    if r.note.chars().count() > 1_000 || r.request_id.chars().count() > MAX_ID_CHARS {
+        return Err(Status::invalid_argument(format!(
+            "note is limited to 1,000 characters and request_id to {MAX_ID_CHARS}"
+        )));
+    }
+    Ok(())
 }
 
 /// The client's deadline, from the `grpc-timeout` header.
@@ -309,6 +356,56 @@ impl RouterService for RouterApi {
             ))
         });
         Ok(Response::new(Box::pin(outbound) as Self::RouteStreamStream))
+    }
+
+    async fn record_outcome(
+        &self,
+        request: Request<pb::RecordOutcomeRequest>,
+    ) -> Result<Response<pb::RecordOutcomeResponse>, Status> {
+        let shared = self.shared.clone();
+        let r = request.into_inner();
+        let outcome = check_outcome(&r).and_then(|()| {
+            if shared.feedback.is_none() {
+                return Err(Status::failed_precondition(
+                    "this server keeps no feedback store: start it with --feedback-store sqlite:PATH",
+                ));
+            }
+            Ok(())
+        });
+        let outcome = match outcome {
+            Ok(()) => {
+                let stored = pr_feedback::Outcome {
+                    request_id: r.request_id.clone(),
+                    final_department: r.final_department.trim().to_string(),
+                    returned: r.returned,
+                    note: r.note,
+                    recorded_at: crate::feedback::now(),
+                };
+                let writer = shared.clone();
+                // Committed to disk before the answer: off the async workers.
+                tokio::task::spawn_blocking(move || {
+                    let feedback = writer.feedback.as_ref().expect("checked above");
+                    feedback.outcome(&stored)
+                })
+                .await
+                .map_err(|e| Status::internal(format!("recording the outcome failed: {e}")))
+                .and_then(|stored| {
+                    stored.map_err(|e| match e {
+                        pr_feedback::FeedbackError::UnknownRequest(_) => {
+                            Status::not_found(e.to_string())
+                        }
+                        other => Status::internal(format!(
+                            "the feedback store failed: {other}; retry later"
+                        )),
+                    })
+                })
+            }
+            Err(s) => Err(s),
+        };
+        let code = outcome.as_ref().map_or_else(Status::code, |_| Code::Ok);
+        shared.metrics.call("RecordOutcome", code);
+        tracing::debug!(request_id = %r.request_id, status = ?code, "outcome");
+        outcome.map(|()| Response::new(pb::RecordOutcomeResponse {}))
     }
 
     async fn list_departments(

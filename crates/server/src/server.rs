@@ -29,6 +29,8 @@ pub enum ServeError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("cannot open the feedback store")]
+    Feedback(#[from] pr_feedback::FeedbackError),
     #[error("cannot handle signals: {0}")]
     Signals(std::io::Error),
     #[error("cannot build the reflection service")]
@@ -65,12 +67,24 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
             "model loaded"
         );
     }
+    let feedback = match &config.feedback_store {
+        Some(url) => {
+            let store = pr_feedback::Store::open(url)?;
+            tracing::info!(retention = ?config.feedback_retention, "feedback store open");
+            Some(crate::feedback::Feedback::start(
+                store,
+                config.feedback_retention,
+            ))
+        }
+        None => None,
+    };
     let shared = Arc::new(Shared {
         live: Arc::new(Live::new(loaded)),
         limits: config.limits,
         metrics: metrics.clone(),
         permits: Arc::new(Semaphore::new(config.limits.max_in_flight as usize)),
         draining: AtomicBool::new(false),
+        feedback,
     });
 
     let grpc = bind(config.addr).await?;
@@ -175,6 +189,10 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
                 }
             }
         }
+    }
+    // Everything routed is committed before the process ends.
+    if let Some(feedback) = &shared.feedback {
+        feedback.flush();
     }
     tracing::info!("stopped");
     Ok(())

@@ -1,0 +1,111 @@
+//! 来件必登 end to end: routed petitions are kept, outcomes recorded over gRPC, and the
+//! confirmed routings exported as a labelled history that `train` reads.
+
+mod common;
+
+use common::server::Server;
+use common::*;
+use pr_server::pb;
+use tonic::Code;
+
+fn outcome(id: &str, department: &str, returned: bool) -> pb::RecordOutcomeRequest {
+    pb::RecordOutcomeRequest {
+        request_id: id.into(),
+        final_department: department.into(),
+        returned,
+        note: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn outcomes_of_routed_petitions_become_labelled_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:{}", dir.path().join("feedback.db").display());
+    let server = Server::start(&["--feedback-store", &store]);
+    let mut router = server.router().await;
+    for (i, (text, _)) in fixture_rows().iter().enumerate() {
+        let request = pb::RouteRequest {
+            request_id: format!("case-{i}"),
+            content: text.to_string(),
+            ..Default::default()
+        };
+        router.route(request).await.unwrap();
+    }
+    // An outcome right after routing: the petition is committed first.
+    router
+        .record_outcome(outcome("case-0", "human_resources_social_security", false))
+        .await
+        .unwrap();
+    router
+        .record_outcome(outcome("case-9", "urban_management", true))
+        .await
+        .unwrap();
+    let unknown = router
+        .record_outcome(outcome("never-routed", "water", false))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound);
+    assert!(
+        unknown.message().contains("never-routed"),
+        "{}",
+        unknown.message()
+    );
+    let empty = router
+        .record_outcome(outcome("case-1", " ", false))
+        .await
+        .unwrap_err();
+    assert_eq!(empty.code(), Code::InvalidArgument);
+    server.signal("TERM");
+    let (clean, log) = tokio::task::spawn_blocking(move || server.wait())
+        .await
+        .unwrap();
+    assert!(clean, "{log}");
+    // The store keeps the text; the log does not.
+    assert!(!log.contains(fixture_rows()[0].0), "{log}");
+
+    let exported = dir.path().join("confirmed.jsonl");
+    run_ok(&[
+        "export-history",
+        "--store",
+        &store,
+        "--out",
+        exported.to_str().unwrap(),
+    ]);
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(&exported)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["id"], "case-0");
+    assert_eq!(rows[0]["text"], fixture_rows()[0].0);
+    assert_eq!(rows[0]["label"], "human_resources_social_security");
+    assert_eq!(rows[0]["top1_right"], true);
+    assert_eq!(rows[1]["returned"], true);
+    // The export is a history the readers accept.
+    let summary = run_ok(&[
+        "eval",
+        "--model",
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("models/default.model")
+            .to_str()
+            .unwrap(),
+        "--history",
+        exported.to_str().unwrap(),
+        "--json",
+    ]);
+    let metrics: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    assert_eq!(metrics["n"], 2);
+}
+
+#[tokio::test]
+async fn without_a_store_outcomes_are_refused_with_how_to_enable_it() {
+    let server = Server::start(&[]);
+    let mut router = server.router().await;
+    let e = router
+        .record_outcome(outcome("a", "water", false))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::FailedPrecondition);
+    assert!(e.message().contains("--feedback-store"), "{}", e.message());
+}

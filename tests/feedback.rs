@@ -23,13 +23,15 @@ async fn outcomes_of_routed_petitions_become_labelled_history() {
     let store = format!("sqlite:{}", dir.path().join("feedback.db").display());
     let server = Server::start(&["--feedback-store", &store]);
     let mut router = server.router().await;
+    let mut first_suggestion = Vec::new();
     for (i, (text, _)) in fixture_rows().iter().enumerate() {
         let request = pb::RouteRequest {
             request_id: format!("case-{i}"),
             content: text.to_string(),
             ..Default::default()
         };
-        router.route(request).await.unwrap();
+        let r = router.route(request).await.unwrap().into_inner();
+        first_suggestion.push(r.suggestions[0].department_code.clone());
     }
     // An outcome right after routing: the petition is committed first.
     router
@@ -55,6 +57,32 @@ async fn outcomes_of_routed_petitions_become_labelled_history() {
         .await
         .unwrap_err();
     assert_eq!(empty.code(), Code::InvalidArgument);
+
+    // Online accuracy of the serving model, from the two outcomes.
+    let right = u64::from(first_suggestion[0] == "human_resources_social_security")
+        + u64::from(first_suggestion[9] == "urban_management");
+    let info = server
+        .admin()
+        .await
+        .get_model_info(pb::GetModelInfoRequest {})
+        .await;
+    let info = info.unwrap().into_inner();
+    let online = info.online.expect("the server has a feedback store");
+    assert_eq!(online.outcomes, 2);
+    assert_eq!(online.top1_accuracy, right as f64 / 2.0);
+    assert_eq!(online.returned_rate, 0.5);
+    let by_department: u64 = info
+        .online_by_department
+        .iter()
+        .map(|d| d.accuracy.as_ref().unwrap().outcomes)
+        .sum();
+    assert_eq!(by_department, 2);
+    let metrics = server.metrics_text();
+    assert!(
+        metrics.contains("petition_router_outcomes_total{")
+            && metrics.contains(r#"returned="true""#),
+        "{metrics}"
+    );
     server.signal("TERM");
     let (clean, log) = tokio::task::spawn_blocking(move || server.wait())
         .await

@@ -47,9 +47,41 @@ pub struct HistoryRow {
     pub text: String,
     pub label: String,
     pub model_version: String,
+    /// Departments suggested, best first.
+    pub suggested: Vec<String>,
     /// Whether the first suggestion was the final department.
     pub top1_right: bool,
     pub returned: bool,
+}
+
+/// The routing an outcome belongs to, as kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub model_version: String,
+    /// Department codes suggested, best first.
+    pub suggested: Vec<String>,
+}
+
+impl Recorded {
+    /// The department suggested first, if any.
+    pub fn first(&self) -> Option<&str> {
+        self.suggested.first().map(String::as_str)
+    }
+}
+
+/// How routing fared against recorded outcomes, for one model version and the department it
+/// suggested first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OnlineAccuracy {
+    pub model_version: String,
+    pub department: String,
+    pub outcomes: u64,
+    /// The first suggestion was the final department.
+    pub top1_right: u64,
+    /// The final department was among the first three suggestions.
+    pub top3_right: u64,
+    /// Sent back by the suggested department (退单).
+    pub returned: u64,
 }
 
 /// Why the store refused an operation.
@@ -158,20 +190,20 @@ impl Store {
     }
 
     /// Records an outcome, committed to disk before this returns. The petition must have been
-    /// routed with the same request id and still be kept.
-    pub fn record_outcome(&self, outcome: &Outcome) -> Result<(), FeedbackError> {
+    /// routed with the same request id and still be kept; returns how it was routed.
+    pub fn record_outcome(&self, outcome: &Outcome) -> Result<Recorded, FeedbackError> {
         let c = self.connection();
-        let known: Option<i64> = c
+        let known: Option<(String, String)> = c
             .query_row(
-                "SELECT 1 FROM routed WHERE request_id = ?1",
+                "SELECT model_version, suggested FROM routed WHERE request_id = ?1",
                 [&outcome.request_id],
-                |row| row.get(0),
+                |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()
             .map_err(|e| self.db(e))?;
-        if known.is_none() {
+        let Some((model_version, suggested)) = known else {
             return Err(FeedbackError::UnknownRequest(outcome.request_id.clone()));
-        }
+        };
         c.execute(
             "INSERT OR REPLACE INTO outcomes
              (request_id, final_department, returned, note, recorded_at)
@@ -185,7 +217,41 @@ impl Store {
             ],
         )
         .map_err(|e| self.db(e))?;
-        Ok(())
+        Ok(Recorded {
+            model_version,
+            suggested: serde_json::from_str(&suggested).unwrap_or_default(),
+        })
+    }
+
+    /// Online accuracy by model version and first-suggested department, from every recorded
+    /// outcome still kept; `model_version` restricts it to one version.
+    pub fn online_accuracy(
+        &self,
+        model_version: Option<&str>,
+    ) -> Result<Vec<OnlineAccuracy>, FeedbackError> {
+        let mut by_key: std::collections::BTreeMap<(String, String), OnlineAccuracy> =
+            Default::default();
+        for row in self.history()? {
+            if model_version.is_some_and(|v| v != row.model_version) {
+                continue;
+            }
+            let first = row.suggested.first().cloned().unwrap_or_default();
+            let entry = by_key
+                .entry((row.model_version.clone(), first.clone()))
+                .or_insert_with(|| OnlineAccuracy {
+                    model_version: row.model_version.clone(),
+                    department: first,
+                    outcomes: 0,
+                    top1_right: 0,
+                    top3_right: 0,
+                    returned: 0,
+                });
+            entry.outcomes += 1;
+            entry.top1_right += u64::from(row.top1_right);
+            entry.top3_right += u64::from(row.suggested.iter().take(3).any(|s| *s == row.label));
+            entry.returned += u64::from(row.returned);
+        }
+        Ok(by_key.into_values().collect())
     }
 
     /// Forgets routed petitions (and their outcomes) routed before `before` (Unix seconds);
@@ -225,6 +291,7 @@ impl Store {
                     top1_right: suggested.first() == Some(&label),
                     label,
                     model_version: row.get(4)?,
+                    suggested,
                     returned: row.get(6)?,
                 })
             })
@@ -290,6 +357,21 @@ mod tests {
             ]
         );
         assert_eq!(rows[0].text, "petition a");
+        let online = store.online_accuracy(Some("m1")).unwrap();
+        let got: Vec<(&str, u64, u64, u64, u64)> = online
+            .iter()
+            .map(|o| {
+                (
+                    o.department.as_str(),
+                    o.outcomes,
+                    o.top1_right,
+                    o.top3_right,
+                    o.returned,
+                )
+            })
+            .collect();
+        assert_eq!(got, [("housing", 1, 0, 0, 1), ("labour", 1, 1, 1, 0)]);
+        assert!(store.online_accuracy(Some("m2")).unwrap().is_empty());
     }
 
     #[test]

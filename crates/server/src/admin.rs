@@ -42,6 +42,26 @@ pub fn model_info(loaded: &Loaded) -> pb::ModelInfo {
                 calibration_error: cv.calibration_error,
             }),
         loaded_at: loaded.loaded_at.clone(),
+        online: None,
+        online_by_department: Vec::new(),
+    }
+}
+
+/// Online accuracy summed over some (version, department) groups.
+fn online<'a>(groups: impl Iterator<Item = &'a pr_feedback::OnlineAccuracy>) -> pb::OnlineAccuracy {
+    let (mut n, mut top1, mut top3, mut returned) = (0u64, 0u64, 0u64, 0u64);
+    for g in groups {
+        n += g.outcomes;
+        top1 += g.top1_right;
+        top3 += g.top3_right;
+        returned += g.returned;
+    }
+    let share = |k: u64| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+    pb::OnlineAccuracy {
+        outcomes: n,
+        top1_accuracy: share(top1),
+        top3_accuracy: share(top3),
+        returned_rate: share(returned),
     }
 }
 
@@ -84,8 +104,31 @@ impl AdminService for AdminApi {
         &self,
         _request: Request<pb::GetModelInfoRequest>,
     ) -> Result<Response<pb::ModelInfo>, Status> {
+        let loaded = self.shared.live.current();
+        let mut info = model_info(&loaded);
+        if self.shared.feedback.is_some() {
+            let shared = self.shared.clone();
+            let version = info.model_version.clone();
+            let by_department = tokio::task::spawn_blocking(move || {
+                let feedback = shared.feedback.as_ref().expect("checked above");
+                feedback.online_accuracy(&version)
+            })
+            .await
+            .map_err(|e| Status::internal(format!("reading online accuracy failed: {e}")))?
+            .map_err(|e| {
+                Status::internal(format!("the feedback store failed: {e}; retry later"))
+            })?;
+            info.online = Some(online(by_department.iter()));
+            info.online_by_department = by_department
+                .iter()
+                .map(|a| pb::DepartmentAccuracy {
+                    department_code: a.department.clone(),
+                    accuracy: Some(online(std::iter::once(a))),
+                })
+                .collect();
+        }
         self.shared.metrics.call("GetModelInfo", Code::Ok);
-        Ok(Response::new(model_info(&self.shared.live.current())))
+        Ok(Response::new(info))
     }
 
     async fn reload_model(

@@ -1,7 +1,7 @@
 //! Keeps routed petitions for their outcomes without slowing routing: a writer thread commits
 //! them to the feedback store in batches, and purges what is past the retention period.
 
-use pr_feedback::{Outcome, Routed, Store};
+use pr_feedback::{OnlineAccuracy, Outcome, Recorded, Routed, Store};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -61,9 +61,17 @@ impl Feedback {
 
     /// Records an outcome durably (blocking: call it off the async workers). Petitions still
     /// queued are committed first, so an outcome may follow its routing at once.
-    pub fn outcome(&self, outcome: &Outcome) -> Result<(), pr_feedback::FeedbackError> {
+    pub fn outcome(&self, outcome: &Outcome) -> Result<Recorded, pr_feedback::FeedbackError> {
         self.flush();
         self.store.record_outcome(outcome)
+    }
+
+    /// Online accuracy of `model_version` by first-suggested department (blocking).
+    pub fn online_accuracy(
+        &self,
+        model_version: &str,
+    ) -> Result<Vec<OnlineAccuracy>, pr_feedback::FeedbackError> {
+        self.store.online_accuracy(Some(model_version))
     }
 
     /// Waits until every queued petition is committed.

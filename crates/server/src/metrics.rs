@@ -30,6 +30,16 @@ struct OutcomeLabels {
     outcome: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RoutingOutcomeLabels {
+    model_version: String,
+    /// The department suggested first.
+    department: String,
+    top1: &'static str,
+    top3: &'static str,
+    returned: &'static str,
+}
+
 /// Every metric the server exports.
 pub struct Metrics {
     registry: Registry,
@@ -41,6 +51,7 @@ pub struct Metrics {
     model_info: Family<VersionLabels, Gauge>,
     reloads: Family<OutcomeLabels, Counter>,
     feedback_dropped: Counter,
+    outcomes: Family<RoutingOutcomeLabels, Counter>,
 }
 
 impl Metrics {
@@ -83,6 +94,14 @@ impl Metrics {
         );
         let reloads = Family::<OutcomeLabels, Counter>::default();
         registry.register("reloads", "Model reloads by outcome", reloads.clone());
+        let outcomes = Family::<RoutingOutcomeLabels, Counter>::default();
+        registry.register(
+            "outcomes",
+            "Recorded outcomes by model version and first-suggested department: whether the first \
+             (top1) or one of the first three (top3) suggestions was the final department, and \
+             whether the department sent the case back (returned, 退单)",
+            outcomes.clone(),
+        );
         let feedback_dropped = Counter::default();
         registry.register(
             "feedback_dropped",
@@ -99,6 +118,7 @@ impl Metrics {
             model_info,
             reloads,
             feedback_dropped,
+            outcomes,
         })
     }
 
@@ -137,6 +157,27 @@ impl Metrics {
                 catalogue_version: catalogue_version.to_string(),
             })
             .set(1);
+    }
+
+    /// Counts a recorded outcome against the routing it belongs to.
+    pub fn outcome(&self, routed: &pr_feedback::Recorded, outcome: &pr_feedback::Outcome) {
+        let right = |yes: bool| if yes { "right" } else { "wrong" };
+        let final_department = outcome.final_department.as_str();
+        self.outcomes
+            .get_or_create(&RoutingOutcomeLabels {
+                model_version: routed.model_version.clone(),
+                department: routed.first().unwrap_or_default().to_string(),
+                top1: right(routed.first() == Some(final_department)),
+                top3: right(
+                    routed
+                        .suggested
+                        .iter()
+                        .take(3)
+                        .any(|s| s == final_department),
+                ),
+                returned: if outcome.returned { "true" } else { "false" },
+            })
+            .inc();
     }
 
     pub fn feedback_dropped(&self) {

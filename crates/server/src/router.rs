@@ -385,7 +385,9 @@ impl RouterService for RouterApi {
                 // Committed to disk before the answer: off the async workers.
                 tokio::task::spawn_blocking(move || {
                     let feedback = writer.feedback.as_ref().expect("checked above");
-                    feedback.outcome(&stored)
+                    let recorded = feedback.outcome(&stored)?;
+                    writer.metrics.outcome(&recorded, &stored);
+                    Ok(())
                 })
                 .await
                 .map_err(|e| Status::internal(format!("recording the outcome failed: {e}")))

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct ExportArgs {
-    /// Feedback store, as given to `serve --feedback-store` (sqlite:PATH).
+    /// Feedback store, as given to `serve --feedback-store` (sqlite:PATH or postgres://…).
     #[arg(long)]
     store: String,
     /// JSONL file to write (id, title, text, label, model_version, top1_right, returned).

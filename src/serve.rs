@@ -47,7 +47,8 @@ pub struct ServeArgs {
     /// Log format: text or json [default: text]; the level comes from RUST_LOG [default: info].
     #[arg(long, env = "PETITION_ROUTER_LOG_FORMAT")]
     log_format: Option<LogFormat>,
-    /// Keep routed petitions with a request id for RecordOutcome: sqlite:PATH, or off [default: off].
+    /// Keep routed petitions with a request id for RecordOutcome: sqlite:PATH,
+    /// postgres://USER@HOST/DATABASE, or off [default: off].
     #[arg(long, env = "PETITION_ROUTER_FEEDBACK_STORE")]
     feedback_store: Option<String>,
     /// How long routed petitions are kept for their outcome [default: 180days].
@@ -93,7 +94,10 @@ pub fn serve(args: ServeArgs) -> Result<()> {
 
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+        // The PostgreSQL client logs statement parameters (petition text) at debug: never let
+        // RUST_LOG turn that on.
+        .add_directive("tokio_postgres=info".parse().expect("a valid directive"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -17,11 +17,29 @@ fn outcome(id: &str, department: &str, returned: bool) -> pb::RecordOutcomeReque
     }
 }
 
-#[tokio::test]
-async fn outcomes_of_routed_petitions_become_labelled_history() {
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Runtime::new().unwrap()
+}
+
+#[test]
+fn outcomes_become_labelled_history_with_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let store = format!("sqlite:{}", dir.path().join("feedback.db").display());
-    let server = Server::start(&["--feedback-store", &store]);
+    runtime().block_on(outcomes_become_labelled_history(&store, dir.path()));
+}
+
+#[test]
+fn outcomes_become_labelled_history_with_postgres() {
+    // Created and dropped outside the runtime: the PostgreSQL client blocks.
+    let schema = pr_feedback::testing::PgSchema::new();
+    let dir = tempfile::tempdir().unwrap();
+    runtime().block_on(outcomes_become_labelled_history(&schema.url, dir.path()));
+}
+
+/// Routes the fixture petitions with ids, records outcomes, checks online accuracy, stops the
+/// server and exports the confirmed routings from `store`.
+async fn outcomes_become_labelled_history(store: &str, dir: &std::path::Path) {
+    let server = Server::start(&["--feedback-store", store]);
     let mut router = server.router().await;
     let mut first_suggestion = Vec::new();
     for (i, (text, _)) in fixture_rows().iter().enumerate() {
@@ -91,11 +109,11 @@ async fn outcomes_of_routed_petitions_become_labelled_history() {
     // The store keeps the text; the log does not.
     assert!(!log.contains(fixture_rows()[0].0), "{log}");
 
-    let exported = dir.path().join("confirmed.jsonl");
+    let exported = dir.join("confirmed.jsonl");
     run_ok(&[
         "export-history",
         "--store",
-        &store,
+        store,
         "--out",
         exported.to_str().unwrap(),
     ]);

@@ -4,12 +4,14 @@
 //! history row for retraining. The petition text is stored here and nowhere else, for the
 //! configured retention only.
 //!
-//! Embedded backend: SQLite in WAL mode. Outcomes are committed with `synchronous = FULL`
-//! before they are acknowledged; routed petitions are written in batches off the request path.
+//! Backends: SQLite embedded (`sqlite:PATH`, WAL mode, `synchronous = FULL`, so an outcome is
+//! on disk before it is acknowledged) and PostgreSQL for several replicas (`postgres://…`).
+//! Routed petitions are written in batches off the request path (see the server).
 
-use rusqlite::{params, Connection, OptionalExtension};
+mod backend;
+
+use backend::{Backend, Kind, Value};
 use serde::Serialize;
-use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// A routed petition, as kept until its outcome arrives.
@@ -87,140 +89,189 @@ pub struct OnlineAccuracy {
 /// Why the store refused an operation.
 #[derive(Debug, thiserror::Error)]
 pub enum FeedbackError {
-    #[error("feedback store URL {0:?} is not understood: use sqlite:PATH")]
+    #[error("feedback store URL {0:?} is not understood: use sqlite:PATH or postgres://USER@HOST/DATABASE")]
     Url(String),
-    #[error("feedback store {path}: {error}")]
-    Database {
-        path: PathBuf,
-        error: rusqlite::Error,
-    },
+    #[error("feedback store {store}: {error}")]
+    Database { store: String, error: String },
     #[error("no routed petition has request id {0:?} (never routed with this id, or past the retention period)")]
     UnknownRequest(String),
 }
 
-/// The SQLite feedback store.
+/// The feedback store.
 pub struct Store {
-    path: PathBuf,
-    connection: Mutex<Connection>,
+    /// The URL without credentials, for messages.
+    name: String,
+    backend: Mutex<Backend>,
+}
+
+const UPSERT_ROUTED: &str = "INSERT INTO routed
+    (request_id, routed_at, title, content, suggested, model_version)
+    VALUES ($1, $2, $3, $4, $5, $6)
+    ON CONFLICT (request_id) DO UPDATE SET routed_at = excluded.routed_at,
+        title = excluded.title, content = excluded.content,
+        suggested = excluded.suggested, model_version = excluded.model_version";
+
+const UPSERT_OUTCOME: &str = "INSERT INTO outcomes
+    (request_id, final_department, returned, note, recorded_at)
+    VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (request_id) DO UPDATE SET final_department = excluded.final_department,
+        returned = excluded.returned, note = excluded.note, recorded_at = excluded.recorded_at";
+
+/// `url` without a password, for error messages and logs.
+fn without_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            let user = credentials.split(':').next().unwrap_or("");
+            format!("{}{user}@{}", &url[..scheme_end + 3], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
 }
 
 impl Store {
-    /// Opens (creating if needed) the store at `url`, `sqlite:PATH`.
+    /// Opens (creating tables if needed) the store at `url`: `sqlite:PATH` or
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`. Blocking: call it off async workers.
     pub fn open(url: &str) -> Result<Store, FeedbackError> {
-        let path = url
-            .strip_prefix("sqlite:")
-            .filter(|p| !p.is_empty())
-            .ok_or_else(|| FeedbackError::Url(url.to_string()))?;
-        Store::open_sqlite(Path::new(path))
-    }
-
-    fn open_sqlite(path: &Path) -> Result<Store, FeedbackError> {
-        let db = |error| FeedbackError::Database {
-            path: path.to_path_buf(),
+        let name = without_password(url);
+        let backend = if let Some(path) = url.strip_prefix("sqlite:").filter(|p| !p.is_empty()) {
+            Backend::sqlite(std::path::Path::new(path))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::postgres(url)
+        } else {
+            return Err(FeedbackError::Url(url.to_string()));
+        }
+        .map_err(|error| FeedbackError::Database {
+            store: name.clone(),
             error,
-        };
-        let connection = Connection::open(path).map_err(db)?;
-        connection
-            .execute_batch(
-                "PRAGMA journal_mode = WAL;
-                 PRAGMA synchronous = FULL;
-                 CREATE TABLE IF NOT EXISTS routed (
-                     request_id TEXT PRIMARY KEY,
-                     routed_at INTEGER NOT NULL,
-                     title TEXT NOT NULL,
-                     content TEXT NOT NULL,
-                     suggested TEXT NOT NULL,
-                     model_version TEXT NOT NULL
-                 );
-                 CREATE INDEX IF NOT EXISTS routed_at ON routed (routed_at);
-                 CREATE TABLE IF NOT EXISTS outcomes (
-                     request_id TEXT PRIMARY KEY REFERENCES routed (request_id) ON DELETE CASCADE,
-                     final_department TEXT NOT NULL,
-                     returned INTEGER NOT NULL,
-                     note TEXT NOT NULL,
-                     recorded_at INTEGER NOT NULL
-                 );",
-            )
-            .map_err(db)?;
+        })?;
         Ok(Store {
-            path: path.to_path_buf(),
-            connection: Mutex::new(connection),
+            name,
+            backend: Mutex::new(backend),
         })
     }
 
-    fn db(&self, error: rusqlite::Error) -> FeedbackError {
+    fn db(&self, error: String) -> FeedbackError {
         FeedbackError::Database {
-            path: self.path.clone(),
+            store: self.name.clone(),
             error,
         }
     }
 
-    fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave SQLite half-written (transactions).
-        self.connection.lock().unwrap_or_else(|e| e.into_inner())
+    fn backend(&self) -> std::sync::MutexGuard<'_, Backend> {
+        // A panic while holding the lock cannot leave the database half-written (transactions).
+        self.backend.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Keeps routed petitions, in one transaction; a request id routed again is replaced.
     pub fn record_routed(&self, batch: &[Routed]) -> Result<(), FeedbackError> {
-        let mut c = self.connection();
-        let tx = c.transaction().map_err(|e| self.db(e))?;
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO routed
-                     (request_id, routed_at, title, content, suggested, model_version)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )
-                .map_err(|e| self.db(e))?;
-            for r in batch {
-                let suggested = serde_json::to_string(&r.suggested).expect("strings serialise");
-                insert
-                    .execute(params![
-                        r.request_id,
-                        r.routed_at,
-                        r.title,
-                        r.content,
-                        suggested,
-                        r.model_version
-                    ])
-                    .map_err(|e| self.db(e))?;
-            }
-        }
-        tx.commit().map_err(|e| self.db(e))
+        let rows: Vec<Vec<Value>> = batch
+            .iter()
+            .map(|r| {
+                vec![
+                    Value::Text(r.request_id.clone()),
+                    Value::Int(r.routed_at),
+                    Value::Text(r.title.clone()),
+                    Value::Text(r.content.clone()),
+                    Value::Text(serde_json::to_string(&r.suggested).expect("strings serialise")),
+                    Value::Text(r.model_version.clone()),
+                ]
+            })
+            .collect();
+        self.backend()
+            .execute_all(UPSERT_ROUTED, &rows)
+            .map(|_| ())
+            .map_err(|e| self.db(e))
     }
 
-    /// Records an outcome, committed to disk before this returns. The petition must have been
-    /// routed with the same request id and still be kept; returns how it was routed.
+    /// Records an outcome, committed before this returns. The petition must have been routed
+    /// with the same request id and still be kept; returns how it was routed.
     pub fn record_outcome(&self, outcome: &Outcome) -> Result<Recorded, FeedbackError> {
-        let c = self.connection();
-        let known: Option<(String, String)> = c
-            .query_row(
-                "SELECT model_version, suggested FROM routed WHERE request_id = ?1",
-                [&outcome.request_id],
-                |row| Ok((row.get(0)?, row.get(1)?)),
+        let mut backend = self.backend();
+        let routed = backend
+            .query(
+                "SELECT model_version, suggested FROM routed WHERE request_id = $1",
+                &[Value::Text(outcome.request_id.clone())],
+                &[Kind::Text, Kind::Text],
             )
-            .optional()
             .map_err(|e| self.db(e))?;
-        let Some((model_version, suggested)) = known else {
+        let Some(row) = routed.first() else {
             return Err(FeedbackError::UnknownRequest(outcome.request_id.clone()));
         };
-        c.execute(
-            "INSERT OR REPLACE INTO outcomes
-             (request_id, final_department, returned, note, recorded_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                outcome.request_id,
-                outcome.final_department,
-                outcome.returned,
-                outcome.note,
-                outcome.recorded_at
-            ],
-        )
-        .map_err(|e| self.db(e))?;
-        Ok(Recorded {
-            model_version,
-            suggested: serde_json::from_str(&suggested).unwrap_or_default(),
-        })
+        let recorded = Recorded {
+            model_version: row[0].text(),
+            suggested: serde_json::from_str(&row[1].text()).unwrap_or_default(),
+        };
+        let values = vec![
+            Value::Text(outcome.request_id.clone()),
+            Value::Text(outcome.final_department.clone()),
+            Value::Int(i64::from(outcome.returned)),
+            Value::Text(outcome.note.clone()),
+            Value::Int(outcome.recorded_at),
+        ];
+        backend
+            .execute_all(UPSERT_OUTCOME, &[values])
+            .map_err(|e| self.db(e))?;
+        Ok(recorded)
+    }
+
+    /// Forgets routed petitions (and their outcomes) routed before `before` (Unix seconds);
+    /// returns how many.
+    pub fn purge_before(&self, before: i64) -> Result<usize, FeedbackError> {
+        let mut backend = self.backend();
+        let at = [vec![Value::Int(before)]];
+        backend
+            .execute_all(
+                "DELETE FROM outcomes WHERE request_id IN
+                 (SELECT request_id FROM routed WHERE routed_at < $1)",
+                &at,
+            )
+            .map_err(|e| self.db(e))?;
+        backend
+            .execute_all("DELETE FROM routed WHERE routed_at < $1", &at)
+            .map(|n| n as usize)
+            .map_err(|e| self.db(e))
+    }
+
+    /// Every routed petition with an outcome, as labelled history, oldest first.
+    pub fn history(&self) -> Result<Vec<HistoryRow>, FeedbackError> {
+        let rows = self
+            .backend()
+            .query(
+                "SELECT r.request_id, r.title, r.content, o.final_department, r.model_version,
+                        r.suggested, o.returned
+                 FROM routed r JOIN outcomes o ON o.request_id = r.request_id
+                 ORDER BY r.routed_at, r.request_id",
+                &[],
+                &[
+                    Kind::Text,
+                    Kind::Text,
+                    Kind::Text,
+                    Kind::Text,
+                    Kind::Text,
+                    Kind::Text,
+                    Kind::Int,
+                ],
+            )
+            .map_err(|e| self.db(e))?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let suggested: Vec<String> =
+                    serde_json::from_str(&row[5].text()).unwrap_or_default();
+                let label = row[3].text();
+                HistoryRow {
+                    id: row[0].text(),
+                    title: row[1].text(),
+                    text: row[2].text(),
+                    top1_right: suggested.first() == Some(&label),
+                    label,
+                    model_version: row[4].text(),
+                    suggested,
+                    returned: row[6].int() != 0,
+                }
+            })
+            .collect())
     }
 
     /// Online accuracy by model version and first-suggested department, from every recorded
@@ -253,56 +304,74 @@ impl Store {
         }
         Ok(by_key.into_values().collect())
     }
+}
 
-    /// Forgets routed petitions (and their outcomes) routed before `before` (Unix seconds);
-    /// returns how many.
-    pub fn purge_before(&self, before: i64) -> Result<usize, FeedbackError> {
-        let c = self.connection();
-        c.execute(
-            "DELETE FROM outcomes WHERE request_id IN
-             (SELECT request_id FROM routed WHERE routed_at < ?1)",
-            [before],
-        )
-        .map_err(|e| self.db(e))?;
-        c.execute("DELETE FROM routed WHERE routed_at < ?1", [before])
-            .map_err(|e| self.db(e))
+/// Test support: a fresh PostgreSQL schema per test, so that tests can run against the same
+/// database side by side.
+#[cfg(any(test, feature = "testing"))]
+pub mod testing {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    /// A fresh schema in the test PostgreSQL database, dropped afterwards.
+    pub struct PgSchema {
+        admin: postgres::Client,
+        name: String,
+        /// The store URL for this schema.
+        pub url: String,
     }
 
-    /// Every routed petition with an outcome, as labelled history, oldest first.
-    pub fn history(&self) -> Result<Vec<HistoryRow>, FeedbackError> {
-        let c = self.connection();
-        let mut query = c
-            .prepare(
-                "SELECT r.request_id, r.title, r.content, o.final_department, r.model_version,
-                        r.suggested, o.returned
-                 FROM routed r JOIN outcomes o ON o.request_id = r.request_id
-                 ORDER BY r.routed_at, r.request_id",
-            )
-            .map_err(|e| self.db(e))?;
-        let rows = query
-            .query_map([], |row| {
-                let suggested: String = row.get(5)?;
-                let label: String = row.get(3)?;
-                let suggested: Vec<String> = serde_json::from_str(&suggested).unwrap_or_default();
-                Ok(HistoryRow {
-                    id: row.get(0)?,
-                    title: row.get(1)?,
-                    text: row.get(2)?,
-                    top1_right: suggested.first() == Some(&label),
-                    label,
-                    model_version: row.get(4)?,
-                    suggested,
-                    returned: row.get(6)?,
-                })
-            })
-            .map_err(|e| self.db(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.db(e))
+    impl PgSchema {
+        /// Creates the schema in the database at `$PETITION_ROUTER_TEST_POSTGRES` (default:
+        /// the local `test` database, as CI runs it).
+        #[allow(clippy::new_without_default)]
+        pub fn new() -> PgSchema {
+            static NEXT: AtomicU32 = AtomicU32::new(0);
+            let base = std::env::var("PETITION_ROUTER_TEST_POSTGRES")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+            let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap_or_else(|e| {
+                panic!(
+                    "the tests need PostgreSQL at {base} (set PETITION_ROUTER_TEST_POSTGRES): {e}"
+                )
+            });
+            let name = format!(
+                "feedback_test_{}_{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            );
+            admin
+                .batch_execute(&format!(
+                    "DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"
+                ))
+                .unwrap();
+            let url = format!("{base}?options=-c%20search_path%3D{name}");
+            PgSchema { admin, name, url }
+        }
+    }
+
+    impl Drop for PgSchema {
+        fn drop(&mut self) {
+            let _ = self
+                .admin
+                .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::testing::PgSchema;
     use super::*;
+
+    /// Runs `check` against a fresh SQLite store and a fresh PostgreSQL one, by URL.
+    fn on_both(check: impl Fn(&str)) {
+        let dir = tempfile::tempdir().unwrap();
+        check(&format!(
+            "sqlite:{}",
+            dir.path().join("feedback.db").display()
+        ));
+        let pg = PgSchema::new();
+        check(&pg.url);
+    }
 
     fn routed(id: &str, at: i64, suggested: &[&str]) -> Routed {
         Routed {
@@ -327,80 +396,111 @@ mod tests {
 
     #[test]
     fn outcomes_turn_routed_petitions_into_history_and_survive_reopening() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite:{}", dir.path().join("feedback.db").display());
-        {
-            let store = Store::open(&url).unwrap();
-            store
-                .record_routed(&[
-                    routed("a", 10, &["labour", "housing"]),
-                    routed("b", 20, &["housing"]),
-                    routed("c", 30, &["water"]),
-                ])
-                .unwrap();
-            store.record_outcome(&outcome("a", "labour")).unwrap();
-            let mut returned = outcome("b", "urban_management");
-            returned.returned = true;
-            store.record_outcome(&returned).unwrap();
-        }
-        let store = Store::open(&url).unwrap();
-        let rows = store.history().unwrap();
-        let got: Vec<(&str, &str, bool, bool)> = rows
-            .iter()
-            .map(|r| (r.id.as_str(), r.label.as_str(), r.top1_right, r.returned))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("a", "labour", true, false),
-                ("b", "urban_management", false, true)
-            ]
-        );
-        assert_eq!(rows[0].text, "petition a");
-        let online = store.online_accuracy(Some("m1")).unwrap();
-        let got: Vec<(&str, u64, u64, u64, u64)> = online
-            .iter()
-            .map(|o| {
-                (
-                    o.department.as_str(),
-                    o.outcomes,
-                    o.top1_right,
-                    o.top3_right,
-                    o.returned,
-                )
-            })
-            .collect();
-        assert_eq!(got, [("housing", 1, 0, 0, 1), ("labour", 1, 1, 1, 0)]);
-        assert!(store.online_accuracy(Some("m2")).unwrap().is_empty());
+        on_both(|url| {
+            {
+                let store = Store::open(url).unwrap();
+                store
+                    .record_routed(&[
+                        routed("a", 10, &["labour", "housing"]),
+                        routed("b", 20, &["housing"]),
+                        routed("c", 30, &["water"]),
+                    ])
+                    .unwrap();
+                store.record_outcome(&outcome("a", "labour")).unwrap();
+                let mut returned = outcome("b", "urban_management");
+                returned.returned = true;
+                let recorded = store.record_outcome(&returned).unwrap();
+                assert_eq!(recorded.first(), Some("housing"));
+            }
+            let store = Store::open(url).unwrap();
+            let rows = store.history().unwrap();
+            let got: Vec<(&str, &str, bool, bool)> = rows
+                .iter()
+                .map(|r| (r.id.as_str(), r.label.as_str(), r.top1_right, r.returned))
+                .collect();
+            assert_eq!(
+                got,
+                [
+                    ("a", "labour", true, false),
+                    ("b", "urban_management", false, true)
+                ],
+                "{url}"
+            );
+            assert_eq!(rows[0].text, "petition a");
+            let online = store.online_accuracy(Some("m1")).unwrap();
+            let got: Vec<(&str, u64, u64, u64, u64)> = online
+                .iter()
+                .map(|o| {
+                    (
+                        o.department.as_str(),
+                        o.outcomes,
+                        o.top1_right,
+                        o.top3_right,
+                        o.returned,
+                    )
+                })
+                .collect();
+            assert_eq!(got, [("housing", 1, 0, 0, 1), ("labour", 1, 1, 1, 0)]);
+            assert!(store.online_accuracy(Some("m2")).unwrap().is_empty());
+        });
     }
 
     #[test]
     fn unknown_requests_and_bad_urls_are_refused_clearly() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&format!("sqlite:{}", dir.path().join("f.db").display())).unwrap();
-        let e = store
-            .record_outcome(&outcome("nope", "labour"))
-            .unwrap_err();
-        assert!(matches!(e, FeedbackError::UnknownRequest(_)));
-        assert!(e.to_string().contains("\"nope\""), "{e}");
-        let e = Store::open("postgres://somewhere")
+        on_both(|url| {
+            let store = Store::open(url).unwrap();
+            let e = store
+                .record_outcome(&outcome("nope", "labour"))
+                .unwrap_err();
+            assert!(matches!(e, FeedbackError::UnknownRequest(_)), "{url}: {e}");
+            assert!(e.to_string().contains("\"nope\""), "{e}");
+        });
+        let e = Store::open("mysql://somewhere").err().unwrap().to_string();
+        assert!(
+            e.contains("sqlite:PATH") && e.contains("postgres://"),
+            "{e}"
+        );
+        // Credentials never reach messages.
+        let e = Store::open("postgres://router:s3cret@127.0.0.1:1/x")
             .err()
             .unwrap()
             .to_string();
-        assert!(e.contains("sqlite:PATH"), "{e}");
+        assert!(
+            !e.contains("s3cret") && e.contains("router@127.0.0.1:1"),
+            "{e}"
+        );
     }
 
     #[test]
     fn retention_forgets_old_petitions_with_their_outcomes() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&format!("sqlite:{}", dir.path().join("f.db").display())).unwrap();
-        store
-            .record_routed(&[routed("old", 10, &["x"]), routed("new", 50, &["y"])])
-            .unwrap();
-        store.record_outcome(&outcome("old", "x")).unwrap();
-        store.record_outcome(&outcome("new", "y")).unwrap();
-        assert_eq!(store.purge_before(20).unwrap(), 1);
-        let ids: Vec<String> = store.history().unwrap().into_iter().map(|r| r.id).collect();
-        assert_eq!(ids, ["new"]);
+        on_both(|url| {
+            let store = Store::open(url).unwrap();
+            store
+                .record_routed(&[routed("old", 10, &["x"]), routed("new", 50, &["y"])])
+                .unwrap();
+            store.record_outcome(&outcome("old", "x")).unwrap();
+            store.record_outcome(&outcome("new", "y")).unwrap();
+            assert_eq!(store.purge_before(20).unwrap(), 1, "{url}");
+            let ids: Vec<String> = store.history().unwrap().into_iter().map(|r| r.id).collect();
+            assert_eq!(ids, ["new"]);
+        });
+    }
+
+    #[test]
+    fn routing_again_under_the_same_id_replaces_the_kept_petition() {
+        on_both(|url| {
+            let store = Store::open(url).unwrap();
+            store.record_routed(&[routed("a", 10, &["x"])]).unwrap();
+            let mut again = routed("a", 20, &["y"]);
+            again.content = "corrected".into();
+            store.record_routed(&[again]).unwrap();
+            store.record_outcome(&outcome("a", "y")).unwrap();
+            let rows = store.history().unwrap();
+            assert_eq!(rows.len(), 1);
+            assert_eq!(
+                (rows[0].text.as_str(), rows[0].top1_right),
+                ("corrected", true)
+            );
+        });
     }
 }

@@ -19,7 +19,8 @@ enum Message {
 
 /// The store and the queue to its writer thread.
 pub struct Feedback {
-    store: Arc<Store>,
+    /// Taken only in `drop`.
+    store: Option<Arc<Store>>,
     queue: SyncSender<Message>,
     writer: Option<std::thread::JoinHandle<()>>,
 }
@@ -44,7 +45,7 @@ impl Feedback {
             .spawn(move || write_loop(&writer_store, &receiver, retention))
             .expect("a thread can be started");
         Feedback {
-            store,
+            store: Some(store),
             queue,
             writer: Some(writer),
         }
@@ -63,7 +64,13 @@ impl Feedback {
     /// queued are committed first, so an outcome may follow its routing at once.
     pub fn outcome(&self, outcome: &Outcome) -> Result<Recorded, pr_feedback::FeedbackError> {
         self.flush();
-        self.store.record_outcome(outcome)
+        self.store().record_outcome(outcome)
+    }
+
+    fn store(&self) -> &Store {
+        self.store
+            .as_ref()
+            .expect("the store is only taken when dropped")
     }
 
     /// Online accuracy of `model_version` by first-suggested department (blocking).
@@ -71,7 +78,7 @@ impl Feedback {
         &self,
         model_version: &str,
     ) -> Result<Vec<OnlineAccuracy>, pr_feedback::FeedbackError> {
-        self.store.online_accuracy(Some(model_version))
+        self.store().online_accuracy(Some(model_version))
     }
 
     /// Waits until every queued petition is committed.
@@ -93,6 +100,10 @@ impl Drop for Feedback {
         if let Some(writer) = self.writer.take() {
             let _ = writer.join();
         }
+        // The PostgreSQL client blocks on its own runtime when it closes, which panics on an
+        // async worker: close it on a thread of its own.
+        let store = self.store.take();
+        let _ = std::thread::spawn(move || drop(store)).join();
     }
 }
 

@@ -69,7 +69,10 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
     }
     let feedback = match &config.feedback_store {
         Some(url) => {
-            let store = pr_feedback::Store::open(url)?;
+            // Blocking (the PostgreSQL client runs its own runtime): off the async workers.
+            let url = url.clone();
+            let store =
+                tokio::task::spawn_blocking(move || pr_feedback::Store::open(&url)).await??;
             tracing::info!(retention = ?config.feedback_retention, "feedback store open");
             Some(crate::feedback::Feedback::start(
                 store,
@@ -191,9 +194,13 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
         }
     }
     // Everything routed is committed before the process ends.
-    if let Some(feedback) = &shared.feedback {
-        feedback.flush();
-    }
+    let flushing = shared.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Some(feedback) = &flushing.feedback {
+            feedback.flush();
+        }
+    })
+    .await?;
     tracing::info!("stopped");
     Ok(())
 }

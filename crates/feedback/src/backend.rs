@@ -1,0 +1,172 @@
+//! The two databases behind the store, behind one small interface: SQLite embedded (WAL,
+//! synchronous = FULL) and PostgreSQL for several replicas (also what PostgreSQL-compatible
+//! government databases speak). The SQL is written once, in the dialect both accept
+//! (`$1` parameters in order, `ON CONFLICT … DO UPDATE`, BIGINT and TEXT columns).
+
+/// A parameter or column value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    Text(String),
+    Int(i64),
+}
+
+impl Value {
+    pub(crate) fn text(&self) -> String {
+        match self {
+            Value::Text(s) => s.clone(),
+            Value::Int(i) => i.to_string(),
+        }
+    }
+
+    pub(crate) fn int(&self) -> i64 {
+        match self {
+            Value::Int(i) => *i,
+            Value::Text(s) => s.parse().unwrap_or(0),
+        }
+    }
+}
+
+/// Errors of either database, as text with the database they came from.
+pub(crate) type DbError = String;
+
+pub(crate) enum Backend {
+    Sqlite(rusqlite::Connection),
+    Postgres(postgres::Client),
+}
+
+const SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS routed (
+        request_id TEXT PRIMARY KEY,
+        routed_at BIGINT NOT NULL,
+        title TEXT NOT NULL,
+        content TEXT NOT NULL,
+        suggested TEXT NOT NULL,
+        model_version TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS routed_at ON routed (routed_at);
+    CREATE TABLE IF NOT EXISTS outcomes (
+        request_id TEXT PRIMARY KEY REFERENCES routed (request_id) ON DELETE CASCADE,
+        final_department TEXT NOT NULL,
+        returned BIGINT NOT NULL,
+        note TEXT NOT NULL,
+        recorded_at BIGINT NOT NULL
+    );";
+
+impl Backend {
+    pub(crate) fn sqlite(path: &std::path::Path) -> Result<Backend, DbError> {
+        let c = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
+        c.execute_batch(&format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; {SCHEMA}"
+        ))
+        .map_err(|e| e.to_string())?;
+        Ok(Backend::Sqlite(c))
+    }
+
+    /// Blocking; call it off async workers (the client runs its own small runtime).
+    pub(crate) fn postgres(url: &str) -> Result<Backend, DbError> {
+        let mut c = postgres::Client::connect(url, postgres::NoTls).map_err(|e| e.to_string())?;
+        c.batch_execute(SCHEMA).map_err(|e| e.to_string())?;
+        Ok(Backend::Postgres(c))
+    }
+
+    /// Runs `sql` once per parameter row, all in one transaction.
+    pub(crate) fn execute_all(&mut self, sql: &str, rows: &[Vec<Value>]) -> Result<u64, DbError> {
+        let mut changed = 0u64;
+        match self {
+            Backend::Sqlite(c) => {
+                let tx = c.transaction().map_err(|e| e.to_string())?;
+                {
+                    let mut statement = tx.prepare_cached(sql).map_err(|e| e.to_string())?;
+                    for row in rows {
+                        let params: Vec<&dyn rusqlite::ToSql> =
+                            row.iter().map(sqlite_param).collect();
+                        changed += statement
+                            .execute(params.as_slice())
+                            .map_err(|e| e.to_string())? as u64;
+                    }
+                }
+                tx.commit().map_err(|e| e.to_string())?;
+            }
+            Backend::Postgres(c) => {
+                let mut tx = c.transaction().map_err(|e| e.to_string())?;
+                let statement = tx.prepare(sql).map_err(|e| e.to_string())?;
+                for row in rows {
+                    let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                        row.iter().map(postgres_param).collect();
+                    changed += tx
+                        .execute(&statement, params.as_slice())
+                        .map_err(|e| e.to_string())?;
+                }
+                tx.commit().map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Rows of a query, each column as text or integer as declared.
+    pub(crate) fn query(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        columns: &[Kind],
+    ) -> Result<Vec<Vec<Value>>, DbError> {
+        match self {
+            Backend::Sqlite(c) => {
+                let mut statement = c.prepare_cached(sql).map_err(|e| e.to_string())?;
+                let params: Vec<&dyn rusqlite::ToSql> = params.iter().map(sqlite_param).collect();
+                let rows = statement
+                    .query_map(params.as_slice(), |row| {
+                        columns
+                            .iter()
+                            .enumerate()
+                            .map(|(i, kind)| match kind {
+                                Kind::Text => row.get::<_, String>(i).map(Value::Text),
+                                Kind::Int => row.get::<_, i64>(i).map(Value::Int),
+                            })
+                            .collect::<Result<Vec<Value>, _>>()
+                    })
+                    .map_err(|e| e.to_string())?;
+                rows.collect::<Result<_, _>>().map_err(|e| e.to_string())
+            }
+            Backend::Postgres(c) => {
+                let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                    params.iter().map(postgres_param).collect();
+                let rows = c.query(sql, params.as_slice()).map_err(|e| e.to_string())?;
+                rows.iter()
+                    .map(|row| {
+                        columns
+                            .iter()
+                            .enumerate()
+                            .map(|(i, kind)| match kind {
+                                Kind::Text => row.try_get::<_, String>(i).map(Value::Text),
+                                Kind::Int => row.try_get::<_, i64>(i).map(Value::Int),
+                            })
+                            .collect::<Result<Vec<Value>, _>>()
+                            .map_err(|e| e.to_string())
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+/// How to read a result column.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Kind {
+    Text,
+    Int,
+}
+
+fn sqlite_param(v: &Value) -> &dyn rusqlite::ToSql {
+    match v {
+        Value::Text(s) => s,
+        Value::Int(i) => i,
+    }
+}
+
+fn postgres_param(v: &Value) -> &(dyn postgres::types::ToSql + Sync) {
+    match v {
+        Value::Text(s) => s,
+        Value::Int(i) => i,
+    }
+}

@@ -33,8 +33,16 @@ pub struct RouteArgs {
 #[derive(Args)]
 pub struct HistoryArgs {
     /// Labelled history: JSONL (title, text, label), CSV / TSV with a header row, or Excel.
+    #[arg(
+        long,
+        required_unless_present = "history_store",
+        conflicts_with = "history_store"
+    )]
+    pub(crate) history: Option<PathBuf>,
+    /// Or the confirmed outcomes of a feedback store (sqlite:PATH or postgres://…), as
+    /// `export-history` would write them.
     #[arg(long)]
-    pub(crate) history: PathBuf,
+    history_store: Option<String>,
     /// Title column (name or 1-based number) [default: recognised headers such as 标题].
     #[arg(long)]
     title_column: Option<Column>,
@@ -182,10 +190,14 @@ pub(crate) fn read_labelled(args: &HistoryArgs) -> Result<Vec<LabelledPetition>>
         encoding: args.encoding,
         sheet: args.sheet.clone(),
     };
-    let history = pr_history::read_history(&args.history, &options)?;
+    let history = match (&args.history, &args.history_store) {
+        (Some(path), _) => pr_history::read_history(path, &options)?,
+        (None, Some(url)) => store_history(url)?,
+        (None, None) => bail!("give --history FILE or --history-store URL"),
+    };
     eprintln!(
         "{} ({}): {} rows read, {} skipped",
-        args.history.display(),
+        history.path.display(),
         history.encoding,
         history.records.len(),
         history.skipped.len()
@@ -203,9 +215,48 @@ pub(crate) fn read_labelled(args: &HistoryArgs) -> Result<Vec<LabelledPetition>>
                 text: r.text,
                 label,
             }),
-            None => bail!("{}:{}: row has no label", args.history.display(), r.row),
+            None => bail!("{}:{}: row has no label", history.path.display(), r.row),
         })
         .collect()
+}
+
+/// The confirmed outcomes of a feedback store as a history; rows are numbered in the order
+/// `export-history` writes them.
+fn store_history(url: &str) -> Result<pr_history::History> {
+    let store = pr_feedback::Store::open(url)?;
+    let records = store
+        .history()?
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| pr_history::Record {
+            row: i + 1,
+            id: Some(r.id),
+            title: r.title,
+            text: r.text,
+            label: Some(r.label),
+        })
+        .collect();
+    Ok(pr_history::History {
+        path: PathBuf::from(store.name()),
+        encoding: Encoding::Utf8,
+        records,
+        skipped: Vec::new(),
+    })
+}
+
+impl HistoryArgs {
+    /// What the history was read from, for messages and the model card.
+    pub(crate) fn source(&self) -> String {
+        match (&self.history, &self.history_store) {
+            (Some(path), _) => path.display().to_string(),
+            (None, Some(url)) => {
+                // Without a password: the model card must not carry one.
+                let store = url.rsplit('@').next().unwrap_or(url);
+                format!("feedback store {store}")
+            }
+            (None, None) => String::new(),
+        }
+    }
 }
 
 pub fn train(args: TrainArgs) -> Result<()> {
@@ -228,12 +279,14 @@ pub fn train(args: TrainArgs) -> Result<()> {
         },
         folds: args.folds,
         max_chars: EngineOptions::default().max_chars,
-        history_file: args
-            .history
-            .history
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        // The file name only: directories may name people.
+        history_file: match &args.history.history {
+            Some(path) => path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            None => args.history.source(),
+        },
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
     };
     // Stages: features, each fold, calibration, final fit. Drawn only on a terminal.
@@ -406,7 +459,7 @@ pub fn eval(args: EvalArgs) -> Result<()> {
                 "model {} (version {}) on {}",
                 args.model.display(),
                 engine.model().version(),
-                args.history.history.display()
+                args.history.source()
             );
             print!("{}", metrics_table(&evaluation.metrics, ""));
         }

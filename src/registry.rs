@@ -68,7 +68,7 @@ pub fn promote(args: PromoteArgs) -> Result<()> {
                 "not promoted: {} is worse than the current version {} on {} ({} rows right only for the current model, {} only for the new one); pass --force to promote it anyway",
                 args.model.display(),
                 current.number,
-                args.history.history.display(),
+                args.history.source(),
                 c.baseline_only_right,
                 c.new_only_right
             );

@@ -142,6 +142,24 @@ async fn outcomes_become_labelled_history(store: &str, dir: &std::path::Path) {
     ]);
     let metrics: serde_json::Value = serde_json::from_str(&summary).unwrap();
     assert_eq!(metrics["n"], 2);
+    // And training reads the store directly.
+    let model = dir.join("from-store.model");
+    let out = run(&[
+        "train",
+        "--history-store",
+        store,
+        "--out",
+        model.to_str().unwrap(),
+        "--folds",
+        "0",
+        "--hash-bits",
+        "16",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("2 rows read"), "{stderr}");
+    let card = std::fs::read_to_string(model.with_extension("card.json")).unwrap();
+    assert!(card.contains("feedback store"), "{card}");
 }
 
 #[tokio::test]

@@ -151,6 +151,11 @@ impl Store {
         })
     }
 
+    /// The store's URL without its password.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     fn db(&self, error: String) -> FeedbackError {
         FeedbackError::Database {
             store: self.name.clone(),

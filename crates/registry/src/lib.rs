@@ -51,8 +51,8 @@ pub enum RegistryError {
 /// The action recorded for a rollback.
 pub const ROLLBACK: &str = "rollback";
 
-/// The files that travel with a model: the card beside it.
-const CARD_SUFFIXES: [&str; 2] = [".card.json", ".card.md"];
+/// The files that travel with a model: its card beside it (`X.model` → `X.card.json`, …).
+const CARD_EXTENSIONS: [&str; 2] = ["card.json", "card.md"];
 
 /// A model registry directory.
 #[derive(Debug, Clone)]
@@ -142,10 +142,10 @@ impl Registry {
         let folder = version.model.parent().expect("a version has a folder");
         fs::create_dir_all(folder).map_err(|e| self.io(folder, e))?;
         fs::copy(model, &version.model).map_err(|e| self.io(model, e))?;
-        for suffix in CARD_SUFFIXES {
-            let card = PathBuf::from(format!("{}{suffix}", model.display()));
+        for extension in CARD_EXTENSIONS {
+            let card = model.with_extension(extension);
             if card.exists() {
-                let to = folder.join(format!("model.model{suffix}"));
+                let to = version.model.with_extension(extension);
                 fs::copy(&card, &to).map_err(|e| self.io(&card, e))?;
             }
         }
@@ -226,11 +226,7 @@ mod tests {
     fn model_file(dir: &Path, name: &str, bytes: &str) -> PathBuf {
         let path = dir.join(name);
         fs::write(&path, bytes).unwrap();
-        fs::write(
-            format!("{}.card.md", path.display()),
-            format!("card of {name}"),
-        )
-        .unwrap();
+        fs::write(path.with_extension("card.md"), format!("card of {name}")).unwrap();
         path
     }
 
@@ -254,7 +250,7 @@ mod tests {
 
         // The link reads as the current model's bytes, and its card travelled with it.
         assert_eq!(fs::read_to_string(registry.current_link()).unwrap(), "B");
-        let card = b.model.parent().unwrap().join("model.model.card.md");
+        let card = b.model.with_extension("card.md");
         assert_eq!(fs::read_to_string(card).unwrap(), "card of b.model");
 
         let previous = registry.previous().unwrap().unwrap();

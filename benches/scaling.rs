@@ -283,6 +283,7 @@ fn by_concurrency() -> String {
             duration: Some(Duration::from_secs(5)),
             rate: None,
             top_k: 3,
+            method: pr_loadgen::Method::Route,
         };
         let report = runtime
             .block_on(pr_loadgen::run(server.1, corpus.clone(), &options, |_| {}))

@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use clap::Args;
 use pr_history::{Labels, OnBadRow, ReadOptions};
-use pr_loadgen::{LoadOptions, Petition, Progress};
+use pr_loadgen::{LoadOptions, Method, Petition, Progress};
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -37,9 +37,23 @@ pub struct BenchArgs {
     /// Departments asked for per call.
     #[arg(long, default_value_t = 3)]
     top_k: u32,
+    /// The call to make: route, or record-outcome (outcomes of 2,000 petitions routed with ids
+    /// before the run; the server needs --feedback-store).
+    #[arg(long, default_value = "route", value_parser = parse_method)]
+    method: Method,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
+}
+
+fn parse_method(s: &str) -> Result<Method, String> {
+    match s {
+        "route" => Ok(Method::Route),
+        "record-outcome" => Ok(Method::RecordOutcome),
+        other => Err(format!(
+            "unknown method '{other}': use route or record-outcome"
+        )),
+    }
 }
 
 pub fn bench(args: BenchArgs) -> Result<()> {
@@ -76,6 +90,7 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         duration: args.duration,
         rate: args.rate,
         top_k: args.top_k,
+        method: args.method,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -108,7 +123,8 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         println!("{}", serde_json::to_string(&report)?);
     } else {
         println!(
-            "{} loop, {} in flight over {} connection(s){}",
+            "{} {} loop, {} in flight over {} connection(s){}",
+            report.method,
             report.mode,
             report.concurrency,
             report.connections,

@@ -173,3 +173,33 @@ async fn without_a_store_outcomes_are_refused_with_how_to_enable_it() {
     assert_eq!(e.code(), Code::FailedPrecondition);
     assert!(e.message().contains("--feedback-store"), "{}", e.message());
 }
+
+#[test]
+fn bench_records_outcomes_of_petitions_it_routed_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:{}", dir.path().join("feedback.db").display());
+    let server = Server::start(&["--feedback-store", &store]);
+    let corpus = dir.path().join("corpus.jsonl");
+    write_jsonl(&corpus, &fixture_rows());
+    let report: serde_json::Value = serde_json::from_str(
+        run_ok(&[
+            "bench",
+            "--addr",
+            &server.grpc,
+            "--corpus",
+            corpus.to_str().unwrap(),
+            "--method",
+            "record-outcome",
+            "--requests",
+            "200",
+            "--concurrency",
+            "4",
+            "--json",
+        ])
+        .trim(),
+    )
+    .unwrap();
+    assert_eq!(report["method"], "record_outcome");
+    assert_eq!(report["requests"], 200);
+    assert_eq!(report["errors"], 0, "{report}");
+}

@@ -38,6 +38,25 @@ pub struct LoadOptions {
     /// Open loop: calls per second offered, whatever the answers take.
     pub rate: Option<f64>,
     pub top_k: u32,
+    pub method: Method,
+}
+
+/// Which call to load the server with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// `Route` with the corpus petitions.
+    Route,
+    /// `RecordOutcome` for petitions routed (untimed) with ids before the run; the server
+    /// needs a feedback store.
+    RecordOutcome,
+}
+
+/// Petitions routed before a RecordOutcome run, whose outcomes the run then records (again
+/// and again, as upserts).
+const PREPARED: u64 = 2_000;
+
+fn bench_id(i: u64) -> String {
+    format!("bench-{}", i % PREPARED)
 }
 
 /// Why a run could not happen.
@@ -47,6 +66,8 @@ pub enum LoadError {
     EmptyCorpus,
     #[error("invalid load options: {0}")]
     Options(String),
+    #[error("routing the petitions whose outcomes are to be recorded failed: {0}")]
+    Prepare(String),
     #[error("cannot connect to {addr}")]
     Connect {
         addr: SocketAddr,
@@ -93,6 +114,9 @@ pub async fn run(
     for _ in 0..options.connections {
         channels.push(connect(addr).await?);
     }
+    if options.method == Method::RecordOutcome {
+        prepare_outcomes(&channels[0], &corpus).await?;
+    }
     let next = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
@@ -122,7 +146,7 @@ pub async fn run(
         let mut client = RouterServiceClient::new(channels[w % channels.len()].clone());
         let (corpus, next, errors, merged) =
             (corpus.clone(), next.clone(), errors.clone(), merged.clone());
-        let top_k = options.top_k;
+        let (top_k, method) = (options.top_k, options.method);
         workers.push(tokio::spawn(async move {
             let mut recorder = Recorder::new();
             loop {
@@ -137,15 +161,28 @@ pub async fn run(
                 if intended > Instant::now() {
                     tokio::time::sleep_until(intended.into()).await;
                 }
-                let p = &corpus[(i % corpus.len() as u64) as usize];
-                let request = pb::RouteRequest {
-                    request_id: i.to_string(),
-                    title: p.title.clone(),
-                    content: p.content.clone(),
-                    top_k,
-                    ..Default::default()
+                let outcome = match method {
+                    Method::Route => {
+                        let p = &corpus[(i % corpus.len() as u64) as usize];
+                        let request = pb::RouteRequest {
+                            request_id: i.to_string(),
+                            title: p.title.clone(),
+                            content: p.content.clone(),
+                            top_k,
+                            ..Default::default()
+                        };
+                        client.route(request).await.map(drop)
+                    }
+                    Method::RecordOutcome => client
+                        .record_outcome(pb::RecordOutcomeRequest {
+                            request_id: bench_id(i),
+                            final_department: "bench".into(),
+                            returned: i % 10 == 0,
+                            note: String::new(),
+                        })
+                        .await
+                        .map(drop),
                 };
-                let outcome = client.route(request).await;
                 // Open loop: from the intended send time, so that a stalled server is charged
                 // for the calls it delayed; closed loop: from the actual send time.
                 let latency = intended.elapsed();
@@ -171,6 +208,24 @@ pub async fn run(
     let elapsed = start.elapsed();
     let recorder = merged.lock().expect("workers are done");
     Ok(recorder.report(elapsed, options))
+}
+
+/// Routes the petitions whose outcomes a RecordOutcome run records.
+async fn prepare_outcomes(channel: &Channel, corpus: &[Petition]) -> Result<(), LoadError> {
+    let mut client = RouterServiceClient::new(channel.clone());
+    for i in 0..PREPARED {
+        let p = &corpus[(i % corpus.len() as u64) as usize];
+        client
+            .route(pb::RouteRequest {
+                request_id: bench_id(i),
+                title: p.title.clone(),
+                content: p.content.clone(),
+                ..Default::default()
+            })
+            .await
+            .map_err(|status| LoadError::Prepare(status.to_string()))?;
+    }
+    Ok(())
 }
 
 async fn connect(addr: SocketAddr) -> Result<Channel, LoadError> {

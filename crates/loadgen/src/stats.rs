@@ -17,6 +17,8 @@ pub struct Recorder {
 /// What a run measured; `--json` prints it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
+    /// route or record_outcome.
+    pub method: &'static str,
     pub mode: &'static str,
     pub concurrency: usize,
     pub connections: usize,
@@ -77,6 +79,10 @@ impl Recorder {
         let requests = h.len();
         let seconds = elapsed.as_secs_f64();
         Report {
+            method: match options.method {
+                crate::Method::Route => "route",
+                crate::Method::RecordOutcome => "record_outcome",
+            },
             mode: if options.rate.is_some() {
                 "open"
             } else {
@@ -120,6 +126,7 @@ mod tests {
             duration: None,
             rate: None,
             top_k: 3,
+            method: crate::Method::Route,
         }
     }
 

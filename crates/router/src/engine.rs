@@ -270,9 +270,10 @@ impl Engine {
         self.model.score(&b.doc, &mut b.scored);
         self.model.probabilities(&mut b.scored.scores);
         self.catalogue.score(&b.text, &mut b.keywords);
+        let keywords = &b.keywords.scores;
         candidates(
             &b.scored.scores,
-            &b.keywords,
+            |t| keywords.get(t).copied().unwrap_or(0.0),
             &self.targets,
             &mut b.candidates,
         );
@@ -389,9 +390,10 @@ impl Engine {
 }
 
 /// The model's best labels with their keyword evidence, best first.
+/// `keyword(t)` is the keyword score of target `t`.
 pub(crate) fn candidates(
     probabilities: &[f32],
-    keywords: &KeywordScores,
+    keyword: impl Fn(usize) -> f32,
     targets: &Targets,
     out: &mut Vec<Candidate>,
 ) {
@@ -420,7 +422,7 @@ pub(crate) fn candidates(
         c.keyword = targets
             .of_label(c.label)
             .iter()
-            .map(|&t| keywords.scores.get(t).copied().unwrap_or(0.0))
+            .map(|&t| keyword(t))
             .fold(0.0, f32::max);
     }
 }

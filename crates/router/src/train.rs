@@ -114,25 +114,43 @@ pub fn train_with_progress(
     )
     .map_err(|e| TrainError::Data(e.to_string()))?;
 
-    // Features and keyword scores of every row, in parallel.
+    // Features and keyword scores of every row, in parallel, a chunk at a time: only the
+    // sparse rows and each row's non-zero keyword scores are kept, never all rows' feature
+    // spans and scorer buffers at once.
     progress(TrainStage::Features);
-    let analysed: Vec<(pr_text::DocFeatures, KeywordScores)> = rows
-        .par_iter()
-        .map_init(
-            || (String::new(), pr_text::Scratch::default()),
-            |(text, scratch), r| {
-                normalise_into(&petition_text(&r.title, &r.text), options.max_chars, text);
-                let mut doc = pr_text::DocFeatures::default();
-                extractor.extract_into(text, scratch, &mut doc);
-                let mut kw = KeywordScores::default();
-                catalogue.score(text, &mut kw);
-                (doc, kw)
-            },
-        )
-        .collect();
     let mut docs = SparseDocs::new(extractor.dimension());
-    analysed.iter().for_each(|(d, _)| docs.push(d));
-    let keywords: Vec<&KeywordScores> = analysed.iter().map(|(_, k)| k).collect();
+    let mut keywords: Vec<RowKeywords> = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(4_096) {
+        let analysed: Vec<(pr_text::DocFeatures, RowKeywords)> = chunk
+            .par_iter()
+            .map_init(
+                || {
+                    (
+                        String::new(),
+                        pr_text::Scratch::default(),
+                        KeywordScores::default(),
+                    )
+                },
+                |(text, scratch, kw), r| {
+                    normalise_into(&petition_text(&r.title, &r.text), options.max_chars, text);
+                    let mut doc = pr_text::DocFeatures::default();
+                    extractor.extract_into(text, scratch, &mut doc);
+                    catalogue.score(text, kw);
+                    let scored = kw
+                        .touched
+                        .iter()
+                        .map(|&d| (d, kw.scores[d as usize]))
+                        .filter(|&(_, s)| s > 0.0)
+                        .collect();
+                    (doc, RowKeywords(scored))
+                },
+            )
+            .collect();
+        for (doc, kw) in analysed {
+            docs.push(&doc);
+            keywords.push(kw);
+        }
+    }
     let targets = Targets::new(&labels, catalogue);
 
     let mut calibration = Calibration {
@@ -270,13 +288,29 @@ fn fit_temperature(scores: &[Vec<f32>], truth: &[usize]) -> f32 {
     ((a + b) / 2.0).exp() as f32
 }
 
+/// The positive keyword scores of one training row, by department (usually a handful).
+struct RowKeywords(Vec<(u32, f32)>);
+
+impl RowKeywords {
+    fn score(&self, target: usize) -> f32 {
+        self.0
+            .iter()
+            .find(|(d, _)| *d as usize == target)
+            .map_or(0.0, |(_, s)| *s)
+    }
+
+    fn max(&self) -> f32 {
+        self.0.iter().map(|(_, s)| *s).fold(0.0, f32::max)
+    }
+}
+
 /// Fits the fusion layer on held-out candidates; returns it with the fused ranking of every
 /// row (label, confidence), best first.
 #[allow(clippy::type_complexity)]
 fn fit_fusion(
     scores: &[Vec<f32>],
     temperature: f32,
-    keywords: &[&KeywordScores],
+    keywords: &[RowKeywords],
     targets: &Targets,
     truth: &[usize],
 ) -> Result<(pr_model::FusionWeights, Vec<Vec<(usize, f32)>>), TrainError> {
@@ -287,8 +321,8 @@ fn fit_fusion(
         let mut p = s.clone();
         softmax(&mut p, temperature);
         let mut cands = Vec::new();
-        candidates(&p, kw, targets, &mut cands);
-        let max_keyword = kw.scores.iter().copied().fold(0.0, f32::max);
+        candidates(&p, |t| kw.score(t), targets, &mut cands);
+        let max_keyword = kw.max();
         for (i, c) in cands.iter().enumerate() {
             rows.push(fusion::features(c, max_keyword, i == 0));
             correct.push(c.label == y);

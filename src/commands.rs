@@ -301,7 +301,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
             .progress_chars("=> "),
     );
     let (mut model, report) =
-        pr_router::train_with_progress(&rows, &catalogue, &options, &|stage| {
+        pr_router::train_with_progress(rows, &catalogue, &options, &|stage| {
             bar.inc(u64::from(stage != TrainStage::Features));
             bar.set_message(match stage {
                 TrainStage::Features => "segmenting and hashing".to_string(),

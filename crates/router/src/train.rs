@@ -72,8 +72,9 @@ pub enum TrainStage {
 }
 
 /// Trains a model on `rows` with the keywords of `catalogue` in the segmenter's dictionary.
+/// The rows are consumed: each chunk's text is dropped once its features are made.
 pub fn train(
-    rows: &[LabelledPetition],
+    rows: Vec<LabelledPetition>,
     catalogue: &Catalogue,
     options: &TrainOptions,
 ) -> Result<(Model, TrainReport), TrainError> {
@@ -82,7 +83,7 @@ pub fn train(
 
 /// [`train`], calling `progress` as each stage starts.
 pub fn train_with_progress(
-    rows: &[LabelledPetition],
+    rows: Vec<LabelledPetition>,
     catalogue: &Catalogue,
     options: &TrainOptions,
     progress: &(dyn Fn(TrainStage) + Sync),
@@ -90,7 +91,7 @@ pub fn train_with_progress(
     let started = Instant::now();
     let params = options.params.clone().check()?;
     let mut label_counts: BTreeMap<String, usize> = BTreeMap::new();
-    for r in rows {
+    for r in &rows {
         *label_counts.entry(r.label.clone()).or_default() += 1;
     }
     if label_counts.len() < 2 {
@@ -119,8 +120,14 @@ pub fn train_with_progress(
     // spans and scorer buffers at once.
     progress(TrainStage::Features);
     let mut docs = SparseDocs::new(extractor.dimension());
-    let mut keywords: Vec<RowKeywords> = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(4_096) {
+    let (n_rows, history_fingerprint) = (rows.len(), fingerprint(&rows));
+    let mut keywords: Vec<RowKeywords> = Vec::with_capacity(n_rows);
+    let mut rows = rows.into_iter();
+    loop {
+        let chunk: Vec<LabelledPetition> = rows.by_ref().take(4_096).collect();
+        if chunk.is_empty() {
+            break;
+        }
         let analysed: Vec<(pr_text::DocFeatures, RowKeywords)> = chunk
             .par_iter()
             .map_init(
@@ -199,8 +206,8 @@ pub fn train_with_progress(
         tool_version: options.tool_version.clone(),
         history: HistoryInfo {
             file: options.history_file.clone(),
-            rows: rows.len(),
-            fingerprint: fingerprint(rows),
+            rows: n_rows,
+            fingerprint: history_fingerprint,
             label_counts: label_counts.clone(),
         },
         params: params.clone(),

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::server::Server;
+use common::server::{assert_status, Server};
 use common::*;
 use pr_server::pb;
 use tonic::Code;
@@ -64,12 +64,7 @@ async fn outcomes_become_labelled_history(store: &str, dir: &std::path::Path) {
         .record_outcome(outcome("never-routed", "water", false))
         .await
         .unwrap_err();
-    assert_eq!(unknown.code(), Code::NotFound);
-    assert!(
-        unknown.message().contains("never-routed"),
-        "{}",
-        unknown.message()
-    );
+    assert_status(&unknown, Code::NotFound, "never-routed");
     let empty = router
         .record_outcome(outcome("case-1", " ", false))
         .await
@@ -170,8 +165,7 @@ async fn without_a_store_outcomes_are_refused_with_how_to_enable_it() {
         .record_outcome(outcome("a", "water", false))
         .await
         .unwrap_err();
-    assert_eq!(e.code(), Code::FailedPrecondition);
-    assert!(e.message().contains("--feedback-store"), "{}", e.message());
+    assert_status(&e, Code::FailedPrecondition, "--feedback-store");
 }
 
 #[test]

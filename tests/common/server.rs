@@ -116,3 +116,13 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// Asserts a gRPC error's code and that its message mentions `mentions` (what to fix).
+pub fn assert_status(status: &tonic::Status, code: tonic::Code, mentions: &str) {
+    assert_eq!(status.code(), code, "{status}");
+    assert!(
+        status.message().contains(mentions),
+        "{:?} should mention {mentions:?}",
+        status.message()
+    );
+}

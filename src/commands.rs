@@ -99,16 +99,23 @@ pub struct TrainArgs {
     word_ngrams: u8,
 }
 
+/// A model and the labelled history to judge it on (`eval`, `promote`).
 #[derive(Args)]
-pub struct EvalArgs {
-    /// Model file to evaluate.
+pub struct ModelOnHistory {
+    /// Model file.
     #[arg(long)]
-    model: PathBuf,
+    pub(crate) model: PathBuf,
     #[command(flatten)]
-    history: HistoryArgs,
+    pub(crate) history: HistoryArgs,
     /// Keyword-list directory [default: as for route].
     #[arg(long)]
-    catalogue: Option<PathBuf>,
+    pub(crate) catalogue: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    target: ModelOnHistory,
     /// Compare with this model (e.g. the one serving now) on the same rows: both tables,
     /// F1 change per label and McNemar's test of whether the difference is chance.
     #[arg(long)]
@@ -447,9 +454,14 @@ fn metrics_table(m: &Metrics, indent: &str) -> String {
 }
 
 pub fn eval(args: EvalArgs) -> Result<()> {
-    let rows = read_labelled(&args.history)?;
-    let catalogue = paths::catalogue(args.catalogue);
-    let engine = load_engine(&args.model, &catalogue)?;
+    let ModelOnHistory {
+        model,
+        history,
+        catalogue,
+    } = &args.target;
+    let rows = read_labelled(history)?;
+    let catalogue = paths::catalogue(catalogue.clone());
+    let engine = load_engine(model, &catalogue)?;
     let evaluation = pr_router::evaluate(&engine, &rows)?;
     let Some(baseline_path) = &args.baseline else {
         if args.json {
@@ -457,9 +469,9 @@ pub fn eval(args: EvalArgs) -> Result<()> {
         } else {
             println!(
                 "model {} (version {}) on {}",
-                args.model.display(),
+                model.display(),
                 engine.model().version(),
-                args.history.source()
+                history.source()
             );
             print!("{}", metrics_table(&evaluation.metrics, ""));
         }
@@ -482,7 +494,7 @@ pub fn eval(args: EvalArgs) -> Result<()> {
         return Ok(());
     }
     for (name, path, e, version) in [
-        ("new", &args.model, &evaluation, engine.model().version()),
+        ("new", model, &evaluation, engine.model().version()),
         (
             "baseline",
             baseline_path,

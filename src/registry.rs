@@ -1,7 +1,7 @@
 //! The `promote` and `rollback` commands: a model registry directory whose `current` link the
 //! server loads (`serve --model DIR/current`).
 
-use crate::commands::{load_engine, read_labelled, HistoryArgs};
+use crate::commands::{load_engine, read_labelled, ModelOnHistory};
 use crate::paths;
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -15,14 +15,9 @@ pub struct PromoteArgs {
     /// Registry directory (created if missing); serve its `current` link.
     #[arg(long)]
     registry: PathBuf,
-    /// The model to promote.
-    #[arg(long)]
-    model: PathBuf,
+    /// The model to promote and the history to compare it with the current one on.
     #[command(flatten)]
-    history: HistoryArgs,
-    /// Keyword-list directory [default: as for route].
-    #[arg(long)]
-    catalogue: Option<PathBuf>,
+    candidate: ModelOnHistory,
     /// Promote even when the model is worse than the current one on the history.
     #[arg(long)]
     force: bool,
@@ -44,10 +39,15 @@ pub struct RollbackArgs {
 /// Stores the model as a new version and makes it current, unless it is worse than the
 /// current one on the given history (fewer rows right) and `--force` is not given.
 pub fn promote(args: PromoteArgs) -> Result<()> {
+    let ModelOnHistory {
+        model,
+        history,
+        catalogue,
+    } = &args.candidate;
     let registry = Registry::open(&args.registry)?;
-    let catalogue = paths::catalogue(args.catalogue);
-    let rows = read_labelled(&args.history)?;
-    let new = pr_router::evaluate(&load_engine(&args.model, &catalogue)?, &rows)?;
+    let catalogue = paths::catalogue(catalogue.clone());
+    let rows = read_labelled(history)?;
+    let new = pr_router::evaluate(&load_engine(model, &catalogue)?, &rows)?;
     let mut action = "promote";
     if let Some(current) = registry.current()? {
         let old = pr_router::evaluate(&load_engine(&current.model, &catalogue)?, &rows)?;
@@ -66,9 +66,9 @@ pub fn promote(args: PromoteArgs) -> Result<()> {
         if worse && !args.force {
             bail!(
                 "not promoted: {} is worse than the current version {} on {} ({} rows right only for the current model, {} only for the new one); pass --force to promote it anyway",
-                args.model.display(),
+                model.display(),
                 current.number,
-                args.history.source(),
+                history.source(),
                 c.baseline_only_right,
                 c.new_only_right
             );
@@ -77,7 +77,7 @@ pub fn promote(args: PromoteArgs) -> Result<()> {
             action = "forced-promote";
         }
     }
-    let version = registry.add(&args.model)?;
+    let version = registry.add(model)?;
     let switch = registry.switch(&version, action)?;
     println!(
         "{action}: version {} is current ({})",

@@ -74,12 +74,7 @@ async fn outcomes_become_labelled_history(store: &str, dir: &std::path::Path) {
     // Online accuracy of the serving model, from the two outcomes.
     let right = u64::from(first_suggestion[0] == "human_resources_social_security")
         + u64::from(first_suggestion[9] == "urban_management");
-    let info = server
-        .admin()
-        .await
-        .get_model_info(pb::GetModelInfoRequest {})
-        .await;
-    let info = info.unwrap().into_inner();
+    let info = server.model_info().await;
     let online = info.online.expect("the server has a feedback store");
     assert_eq!(online.outcomes, 2);
     assert_eq!(online.top1_accuracy, right as f64 / 2.0);

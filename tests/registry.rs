@@ -4,7 +4,6 @@ mod common;
 
 use common::server::Server;
 use common::*;
-use pr_server::pb;
 
 /// A model trained on the fixture with every label replaced by the next one: wrong on
 /// every fixture row.
@@ -26,15 +25,6 @@ fn scrambled_model(dir: &std::path::Path) -> String {
     model.to_str().unwrap().to_string()
 }
 
-async fn serving_version(server: &Server) -> String {
-    let mut admin = server.admin().await;
-    let info = admin
-        .get_model_info(pb::GetModelInfoRequest {})
-        .await
-        .unwrap();
-    info.into_inner().model_version
-}
-
 #[tokio::test]
 async fn promotion_refuses_a_worse_model_and_the_server_follows_promote_and_rollback() {
     let dir = tempfile::tempdir().unwrap();
@@ -48,7 +38,7 @@ async fn promotion_refuses_a_worse_model_and_the_server_follows_promote_and_roll
 
     let current = reg.join("current");
     let server = Server::start(&["--model", current.to_str().unwrap()]);
-    let good_version = serving_version(&server).await;
+    let good_version = server.model_info().await.model_version;
 
     let bad = scrambled_model(dir.path());
     let refused = run_err(&["promote", "--registry", r, "--model", &bad, "--history", h]);
@@ -56,7 +46,7 @@ async fn promotion_refuses_a_worse_model_and_the_server_follows_promote_and_roll
         refused.contains("not promoted") && refused.contains("--force"),
         "{refused}"
     );
-    assert_eq!(serving_version(&server).await, good_version);
+    assert_eq!(server.model_info().await.model_version, good_version);
 
     let out = run_ok(&[
         "promote",
@@ -74,12 +64,12 @@ async fn promotion_refuses_a_worse_model_and_the_server_follows_promote_and_roll
         out.contains("forced-promote: version 2 is current"),
         "{out}"
     );
-    let bad_version = serving_version(&server).await;
+    let bad_version = server.model_info().await.model_version;
     assert_ne!(bad_version, good_version);
 
     let out = run_ok(&["rollback", "--registry", r, "--reload", &server.grpc]);
     assert!(out.contains("version 1 is current again"), "{out}");
-    assert_eq!(serving_version(&server).await, good_version);
+    assert_eq!(server.model_info().await.model_version, good_version);
     let nothing = run_err(&["rollback", "--registry", r]);
     assert!(nothing.contains("nothing to roll back to"), "{nothing}");
 }

@@ -55,12 +55,7 @@ async fn route_answers_with_ranked_departments_and_evidence() {
     );
     assert!(r.routing_time_us > 0);
 
-    let info = server
-        .admin()
-        .await
-        .get_model_info(pb::GetModelInfoRequest {})
-        .await;
-    let info = info.unwrap().into_inner();
+    let info = server.model_info().await;
     assert_eq!(r.model_version, info.model_version);
     assert_eq!(r.catalogue_version, info.catalogue_version);
     assert!(info.labels.contains(&r.category));
@@ -372,12 +367,7 @@ async fn sighup_reloads_the_file_at_the_same_path() {
     )
     .unwrap();
     let server = Server::start(&["--model", live.to_str().unwrap()]);
-    let mut admin = server.admin().await;
-    let first = admin
-        .get_model_info(pb::GetModelInfoRequest {})
-        .await
-        .unwrap();
-    let first = first.into_inner().model_version;
+    let first = server.model_info().await.model_version;
     // Replace the file the way an operator should: write beside it, then rename over it.
     let staged = dir.path().join("staged.model");
     std::fs::copy(&fixture, &staged).unwrap();
@@ -385,11 +375,7 @@ async fn sighup_reloads_the_file_at_the_same_path() {
     server.signal("HUP");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let info = admin
-            .get_model_info(pb::GetModelInfoRequest {})
-            .await
-            .unwrap();
-        if info.into_inner().model_version != first {
+        if server.model_info().await.model_version != first {
             break;
         }
         assert!(Instant::now() < deadline, "SIGHUP did not reload the model");

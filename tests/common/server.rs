@@ -76,6 +76,13 @@ impl Server {
         AdminServiceClient::new(self.channel().await)
     }
 
+    /// What the server is serving now (GetModelInfo).
+    pub async fn model_info(&self) -> pr_server::pb::ModelInfo {
+        let mut admin = self.admin().await;
+        let info = admin.get_model_info(pr_server::pb::GetModelInfoRequest {});
+        info.await.expect("GetModelInfo answers").into_inner()
+    }
+
     /// Sends a Unix signal to the server.
     pub fn signal(&self, name: &str) {
         let ok = std::process::Command::new("kill")

@@ -108,14 +108,14 @@ impl KeywordScorer {
         out.hits.clear();
         out.touched.clear();
         out.call = out.call.wrapping_add(1);
-        if out.call == 0 || out.pattern_seen.len() != self.patterns.len() {
-            // First use, a new catalogue, or the counter wrapped: start afresh.
+        if out.call == 0
+            || out.pattern_seen.len() != self.patterns.len()
+            || out.department_seen.len() != self.departments
+        {
+            // First use, another catalogue, or the counter wrapped: start afresh.
             out.pattern_seen = vec![0; self.patterns.len()];
+            out.department_seen = vec![0; self.departments];
             out.call = 1;
-        }
-        out.department_seen.resize(self.departments, 0);
-        if out.call == 1 {
-            out.department_seen.fill(0);
         }
         for m in self.automaton.find_iter(text) {
             let p = m.pattern().as_u32();

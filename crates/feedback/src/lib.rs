@@ -285,17 +285,27 @@ impl Store {
         &self,
         model_version: Option<&str>,
     ) -> Result<Vec<OnlineAccuracy>, FeedbackError> {
+        // Only the columns it needs: never the petition text.
+        let rows = self
+            .backend()
+            .query(
+                "SELECT r.model_version, r.suggested, o.final_department, o.returned
+                 FROM routed r JOIN outcomes o ON o.request_id = r.request_id
+                 WHERE $1 = '' OR r.model_version = $1",
+                &[Value::Text(model_version.unwrap_or_default().to_string())],
+                &[Kind::Text, Kind::Text, Kind::Text, Kind::Int],
+            )
+            .map_err(|e| self.db(e))?;
         let mut by_key: std::collections::BTreeMap<(String, String), OnlineAccuracy> =
             Default::default();
-        for row in self.history()? {
-            if model_version.is_some_and(|v| v != row.model_version) {
-                continue;
-            }
-            let first = row.suggested.first().cloned().unwrap_or_default();
+        for row in rows {
+            let (version, label) = (row[0].text(), row[2].text());
+            let suggested: Vec<String> = serde_json::from_str(&row[1].text()).unwrap_or_default();
+            let first = suggested.first().cloned().unwrap_or_default();
             let entry = by_key
-                .entry((row.model_version.clone(), first.clone()))
+                .entry((version.clone(), first.clone()))
                 .or_insert_with(|| OnlineAccuracy {
-                    model_version: row.model_version.clone(),
+                    model_version: version,
                     department: first,
                     outcomes: 0,
                     top1_right: 0,
@@ -303,9 +313,9 @@ impl Store {
                     returned: 0,
                 });
             entry.outcomes += 1;
-            entry.top1_right += u64::from(row.top1_right);
-            entry.top3_right += u64::from(row.suggested.iter().take(3).any(|s| *s == row.label));
-            entry.returned += u64::from(row.returned);
+            entry.top1_right += u64::from(suggested.first() == Some(&label));
+            entry.top3_right += u64::from(suggested.iter().take(3).any(|s| *s == label));
+            entry.returned += u64::from(row[3].int() != 0);
         }
         Ok(by_key.into_values().collect())
     }

@@ -247,10 +247,7 @@ impl Engine {
         BUFFERS.with(|b| {
             let b = &mut *b.borrow_mut();
             let normalised = self.analyse(petition, b)?;
-            let mut shares = std::mem::take(&mut b.shares);
-            let routing = self.rank_targets(b, &mut shares, normalised, top_k.max(1));
-            b.shares = shares;
-            Ok(routing)
+            Ok(self.rank_targets(b, normalised, top_k.max(1)))
         })
     }
 
@@ -289,11 +286,11 @@ impl Engine {
 
     fn rank_targets(
         &self,
-        b: &Buffers,
-        shares: &mut TargetShares,
+        b: &mut Buffers,
         normalised: pr_text::Normalised,
         top_k: usize,
     ) -> Routing {
+        let shares = &mut b.shares;
         shares.clear(self.targets.all().len());
         let labels = self.model.labels();
         for (c, &conf) in b.candidates.iter().zip(&b.confidences) {

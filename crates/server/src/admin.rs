@@ -6,7 +6,7 @@ use crate::pb::admin_service_server::AdminService;
 use crate::router::Shared;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tonic::{Code, Request, Response, Status};
+use tonic::{Request, Response, Status};
 
 /// The AdminService implementation.
 pub struct AdminApi {
@@ -104,31 +104,27 @@ impl AdminService for AdminApi {
         &self,
         _request: Request<pb::GetModelInfoRequest>,
     ) -> Result<Response<pb::ModelInfo>, Status> {
-        let loaded = self.shared.live.current();
-        let mut info = model_info(&loaded);
-        if self.shared.feedback.is_some() {
-            let shared = self.shared.clone();
-            let version = info.model_version.clone();
-            let by_department = tokio::task::spawn_blocking(move || {
-                let feedback = shared.feedback.as_ref().expect("checked above");
-                feedback.online_accuracy(&version)
-            })
-            .await
-            .map_err(|e| Status::internal(format!("reading online accuracy failed: {e}")))?
-            .map_err(|e| {
-                Status::internal(format!("the feedback store failed: {e}; retry later"))
-            })?;
-            info.online = Some(online(by_department.iter()));
-            info.online_by_department = by_department
-                .iter()
-                .map(|a| pb::DepartmentAccuracy {
-                    department_code: a.department.clone(),
-                    accuracy: Some(online(std::iter::once(a))),
-                })
-                .collect();
+        let shared = &self.shared;
+        let result = async {
+            let mut info = model_info(&shared.live.current());
+            if shared.feedback.is_some() {
+                let version = info.model_version.clone();
+                let by_department = shared
+                    .with_feedback(move |_, feedback| feedback.online_accuracy(&version))
+                    .await?;
+                info.online = Some(online(by_department.iter()));
+                info.online_by_department = by_department
+                    .iter()
+                    .map(|a| pb::DepartmentAccuracy {
+                        department_code: a.department.clone(),
+                        accuracy: Some(online(std::iter::once(a))),
+                    })
+                    .collect();
+            }
+            Ok(Response::new(info))
         }
-        self.shared.metrics.call("GetModelInfo", Code::Ok);
-        Ok(Response::new(info))
+        .await;
+        shared.metrics.counted("GetModelInfo", result)
     }
 
     async fn reload_model(
@@ -138,9 +134,7 @@ impl AdminService for AdminApi {
         let r = request.into_inner();
         let path = |s: String| (!s.trim().is_empty()).then(|| PathBuf::from(s));
         let outcome = reload(&self.shared, path(r.model_path), path(r.catalogue_path)).await;
-        let code = outcome.as_ref().map_or_else(Status::code, |_| Code::Ok);
-        self.shared.metrics.call("ReloadModel", code);
-        let (previous, loaded) = outcome?;
+        let (previous, loaded) = self.shared.metrics.counted("ReloadModel", outcome)?;
         Ok(Response::new(pb::ReloadModelResponse {
             previous_model_version: previous.engine.model().version().to_string(),
             loaded: Some(model_info(&loaded)),

@@ -132,6 +132,16 @@ impl Metrics {
             .inc();
     }
 
+    /// Counts a call by its result, and hands the result back.
+    pub fn counted<T>(
+        &self,
+        method: &'static str,
+        result: Result<T, tonic::Status>,
+    ) -> Result<T, tonic::Status> {
+        self.call(method, crate::router::status_code(&result));
+        result
+    }
+
     /// Records one routed petition.
     pub fn routed(&self, seconds: f64, top_department: Option<&str>, needs_review: bool) {
         self.route_seconds.observe(seconds);

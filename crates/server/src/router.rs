@@ -133,14 +133,37 @@ impl Shared {
             self.keep_for_feedback(r, &routing);
             Ok(response(r, routing, elapsed))
         });
-        let code = result.as_ref().map_or_else(Status::code, |_| Code::Ok);
-        self.metrics.call(method, code);
-        tracing::debug!(status = ?code, "routed");
+        let result = self.metrics.counted(method, result);
+        tracing::debug!(status = ?status_code(&result), "routed");
         result
     }
-}
 
-impl Shared {
+    /// Runs `work` on the feedback store off the async workers (it blocks on disk or on the
+    /// database); store errors become statuses.
+    pub(crate) async fn with_feedback<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&Shared, &crate::feedback::Feedback) -> Result<T, pr_feedback::FeedbackError>
+            + Send
+            + 'static,
+    ) -> Result<T, Status> {
+        if self.feedback.is_none() {
+            return Err(Status::failed_precondition(
+                "this server keeps no feedback store: start it with --feedback-store sqlite:PATH",
+            ));
+        }
+        let shared = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let feedback = shared.feedback.as_ref().expect("checked above");
+            work(&shared, feedback)
+        })
+        .await
+        .map_err(|e| Status::internal(format!("the feedback task failed: {e}")))?
+        .map_err(|e| match e {
+            pr_feedback::FeedbackError::UnknownRequest(_) => Status::not_found(e.to_string()),
+            other => Status::internal(format!("the feedback store failed: {other}; retry later")),
+        })
+    }
+
     /// Queues a routed petition with a request id for its outcome, when a store is configured.
     fn keep_for_feedback(&self, r: &pb::RouteRequest, routing: &Routing) {
         let Some(feedback) = &self.feedback else {
@@ -216,6 +239,10 @@ fn result(request_id: &str, outcome: Result<pb::RouteResponse, Status>) -> pb::R
             }),
         }),
     }
+}
+
+pub(crate) fn status_code<T>(result: &Result<T, Status>) -> Code {
+    result.as_ref().map_or_else(Status::code, |_| Code::Ok)
 }
 
 /// Checks an outcome's fields.
@@ -362,52 +389,31 @@ impl RouterService for RouterApi {
         &self,
         request: Request<pb::RecordOutcomeRequest>,
     ) -> Result<Response<pb::RecordOutcomeResponse>, Status> {
-        let shared = self.shared.clone();
+        let shared = &self.shared;
         let r = request.into_inner();
-        let outcome = check_outcome(&r).and_then(|()| {
-            if shared.feedback.is_none() {
-                return Err(Status::failed_precondition(
-                    "this server keeps no feedback store: start it with --feedback-store sqlite:PATH",
-                ));
-            }
-            Ok(())
-        });
-        let outcome = match outcome {
-            Ok(()) => {
-                let stored = pr_feedback::Outcome {
-                    request_id: r.request_id.clone(),
-                    final_department: r.final_department.trim().to_string(),
-                    returned: r.returned,
-                    note: r.note,
-                    recorded_at: crate::feedback::now(),
-                };
-                let writer = shared.clone();
-                // Committed to disk before the answer: off the async workers.
-                tokio::task::spawn_blocking(move || {
-                    let feedback = writer.feedback.as_ref().expect("checked above");
+        let request_id = r.request_id.clone();
+        let result = async {
+            check_outcome(&r)?;
+            let stored = pr_feedback::Outcome {
+                request_id: r.request_id,
+                final_department: r.final_department.trim().to_string(),
+                returned: r.returned,
+                note: r.note,
+                recorded_at: crate::feedback::now(),
+            };
+            // Committed to disk before the answer.
+            shared
+                .with_feedback(move |shared, feedback| {
                     let recorded = feedback.outcome(&stored)?;
-                    writer.metrics.outcome(&recorded, &stored);
+                    shared.metrics.outcome(&recorded, &stored);
                     Ok(())
                 })
                 .await
-                .map_err(|e| Status::internal(format!("recording the outcome failed: {e}")))
-                .and_then(|stored| {
-                    stored.map_err(|e| match e {
-                        pr_feedback::FeedbackError::UnknownRequest(_) => {
-                            Status::not_found(e.to_string())
-                        }
-                        other => Status::internal(format!(
-                            "the feedback store failed: {other}; retry later"
-                        )),
-                    })
-                })
-            }
-            Err(s) => Err(s),
-        };
-        let code = outcome.as_ref().map_or_else(Status::code, |_| Code::Ok);
-        shared.metrics.call("RecordOutcome", code);
-        tracing::debug!(request_id = %r.request_id, status = ?code, "outcome");
-        outcome.map(|()| Response::new(pb::RecordOutcomeResponse {}))
+        }
+        .await;
+        let result = shared.metrics.counted("RecordOutcome", result);
+        tracing::debug!(request_id = %request_id, status = ?status_code(&result), "outcome");
+        result.map(|()| Response::new(pb::RecordOutcomeResponse {}))
     }
 
     async fn list_departments(

@@ -207,25 +207,25 @@ impl Model {
         label: usize,
         n: usize,
     ) -> Vec<TermWeight> {
-        let mut contributions: Vec<(f32, &pr_text::Feature)> = doc
-            .features
-            .iter()
-            .zip(&doc.values)
-            .zip(&scored.rows)
-            .filter_map(|((f, &v), row)| {
-                let (idf, weights) = self.classifier.row((*row)?);
-                let c = weights.get(label)? * v * idf * scored.scale;
-                (c > 0.0).then_some((c, f))
-            })
-            .collect();
-        // Only the strongest few are needed: select them before sorting (a petition has
-        // hundreds of features). Extra room for terms skipped below.
-        let keep = (4 * n).min(contributions.len());
-        if keep > 0 && keep < contributions.len() {
-            contributions.select_nth_unstable_by(keep - 1, |a, b| b.0.total_cmp(&a.0));
+        if label >= self.labels.len() || n == 0 {
+            return Vec::new();
+        }
+        // Only the strongest few are needed, with room for terms skipped below: keep them in
+        // a short descending list while scanning instead of collecting every feature (a
+        // petition has hundreds). Few features beat the list's weakest, so inserts are rare.
+        let keep = 4 * n;
+        let mut contributions: Vec<(f32, &pr_text::Feature)> = Vec::with_capacity(keep + 1);
+        for ((f, &v), row) in doc.features.iter().zip(&doc.values).zip(&scored.rows) {
+            let Some(row) = *row else { continue };
+            let (idf, weight) = self.classifier.weight(row, label);
+            let c = weight * v * idf * scored.scale;
+            if c <= 0.0 || contributions.len() == keep && c <= contributions[keep - 1].0 {
+                continue;
+            }
+            let at = contributions.partition_point(|&(d, _)| d >= c);
+            contributions.insert(at, (c, f));
             contributions.truncate(keep);
         }
-        contributions.sort_by(|a, b| b.0.total_cmp(&a.0));
         let mut out: Vec<TermWeight> = Vec::with_capacity(n);
         for (c, f) in contributions {
             let Some(term) = text.get(f.span.0 as usize..f.span.1 as usize) else {

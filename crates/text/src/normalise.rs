@@ -87,6 +87,8 @@ pub fn normalise_into(raw: &str, max_chars: usize, out: &mut String) -> Normalis
 /// Maps one character to its canonical form: `None` drops it, `Some(' ')` is whitespace.
 fn fold_char(c: char) -> Option<char> {
     match c {
+        // Most of a petition: CJK ideographs stay as they are, without the table lookups below.
+        '\u{4E00}'..='\u{9FFF}' => Some(c),
         '\u{FF01}'..='\u{FF5E}' => {
             // Full-width ASCII block sits at a fixed offset from ASCII.
             char::from_u32(c as u32 - 0xFEE0).map(|h| h.to_ascii_lowercase())

@@ -36,7 +36,7 @@ impl Segmenter {
                 .cut(text, self.hmm)
                 .into_iter()
                 .map(|t| t.word)
-                .filter(|w| w.chars().any(char::is_alphanumeric)),
+                .filter(|w| w.chars().any(is_word_char)),
         );
     }
 
@@ -46,6 +46,12 @@ impl Segmenter {
         self.cut_into(text, &mut out);
         out
     }
+}
+
+/// Letters and digits make a word; CJK ideographs (most of a petition) are checked before
+/// the Unicode tables behind `char::is_alphanumeric`.
+fn is_word_char(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}') || c.is_alphanumeric()
 }
 
 #[cfg(test)]

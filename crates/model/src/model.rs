@@ -215,16 +215,24 @@ impl Model {
         // petition has hundreds). Few features beat the list's weakest, so inserts are rare.
         let keep = 4 * n;
         let mut contributions: Vec<(f32, &pr_text::Feature)> = Vec::with_capacity(keep + 1);
+        // What a feature must beat to enter: zero until the list is full, then its weakest.
+        // One test that soon almost always fails keeps the loop free of mispredicted branches.
+        let mut floor = 0.0;
         for ((f, &v), row) in doc.features.iter().zip(&doc.values).zip(&scored.rows) {
             let Some(row) = *row else { continue };
             let (idf, weight) = self.classifier.weight(row, label);
             let c = weight * v * idf * scored.scale;
-            if c <= 0.0 || contributions.len() == keep && c <= contributions[keep - 1].0 {
+            if c <= floor {
                 continue;
             }
             let at = contributions.partition_point(|&(d, _)| d >= c);
             contributions.insert(at, (c, f));
-            contributions.truncate(keep);
+            if contributions.len() > keep {
+                contributions.pop();
+            }
+            if contributions.len() == keep {
+                floor = contributions[keep - 1].0;
+            }
         }
         let mut out: Vec<TermWeight> = Vec::with_capacity(n);
         for (c, f) in contributions {

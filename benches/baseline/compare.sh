@@ -4,16 +4,11 @@
 #
 #   benches/baseline/compare.sh            # CORE=1 by default; needs ../shared/data
 #
-# The Python packages come from PyPI at run time, into target/bench-venv (pinned versions:
-# jieba 0.42.1, scikit-learn 1.9.1); nothing is installed system-wide.
+# The Python packages come from PyPI at run time (see venv.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CORE=${CORE:-1}
-VENV=target/bench-venv
-if ! "$VENV/bin/python" -c 'import jieba, sklearn' 2>/dev/null; then
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet jieba==0.42.1 scikit-learn==1.9.1
-fi
+source benches/baseline/venv.sh
 cargo bench --bench per_document --no-run --quiet
 ours=$(taskset -c "$CORE" cargo bench --quiet --bench per_document 2>/dev/null | tail -1)
 # One thread: the comparison is per core.

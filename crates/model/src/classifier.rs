@@ -263,8 +263,7 @@ impl PredictInplace<SparseDocs, Array1<usize>> for LinearClassifier {
     fn predict_inplace(&self, x: &SparseDocs, y: &mut Array1<usize>) {
         let mut scores = Vec::with_capacity(self.n_labels);
         for (i, out) in y.iter_mut().enumerate().take(x.len()) {
-            let (idx, val) = x.row(i);
-            self.scores_into(idx.iter().copied().zip(val.iter().copied()), &mut scores);
+            self.scores_into(x.row(i), &mut scores);
             *out = argmax(&scores);
         }
     }

@@ -5,7 +5,7 @@ use crate::classifier::LinearClassifier;
 use crate::metrics::Metrics;
 use crate::params::ValidTrainParams;
 use crate::ModelError;
-use pr_text::{DocFeatures, FeatureConfig, FeatureExtractor, FeatureKind, Scratch};
+use pr_text::{term_weight, DocFeatures, FeatureConfig, FeatureExtractor, FeatureKind, Scratch};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -186,8 +186,8 @@ impl Model {
         let known = out
             .rows
             .iter()
-            .zip(&doc.values)
-            .filter_map(|(r, &v)| Some(((*r)?, v)));
+            .zip(&doc.counts)
+            .filter_map(|(r, &n)| Some(((*r)?, term_weight(n))));
         out.scale = c.sum_rows(known, &mut out.scores);
     }
 
@@ -218,8 +218,9 @@ impl Model {
         // What a feature must beat to enter: zero until the list is full, then its weakest.
         // One test that soon almost always fails keeps the loop free of mispredicted branches.
         let mut floor = 0.0;
-        for ((f, &v), row) in doc.features.iter().zip(&doc.values).zip(&scored.rows) {
+        for ((f, &n), row) in doc.features.iter().zip(&doc.counts).zip(&scored.rows) {
             let Some(row) = *row else { continue };
+            let v = term_weight(n);
             let (idf, weight) = self.classifier.weight(row, label);
             let c = weight * v * idf * scored.scale;
             if c <= floor {

@@ -14,72 +14,69 @@ use linfa::traits::Fit;
 use ndarray::Array1;
 use rayon::prelude::*;
 
-/// Training rows re-indexed onto the kept features only (compact columns).
-struct Compact {
-    indptr: Vec<usize>,
-    cols: Vec<u32>,
-    vals: Vec<f32>,
-    sq_norms: Vec<f32>,
-    n_cols: usize,
+/// What one fit needs besides the rows: which columns it keeps, their idf, and each row's
+/// scale to unit length. The rows themselves are decoded as they are visited, never copied:
+/// a fold of a history of 10^6 petitions would otherwise need gigabytes more.
+struct FitData<'a> {
+    docs: &'a SparseDocs,
+    /// Smoothed inverse document frequency of each column, `ln((1 + n) / (1 + df)) + 1`; zero
+    /// for the columns seen in fewer than `min_df` of this fit's rows, which it ignores.
+    idf: Vec<f32>,
+    /// Per row: the factor that scales its idf-weighted values to unit length; zero for a row
+    /// with no kept column.
+    scale: Vec<f32>,
+    /// [`pr_text::term_weight`] of every count.
+    term_weights: [f32; 256],
 }
 
-impl Compact {
-    /// Keeps the buckets seen in at least `min_df` rows and weighs them by smoothed inverse
-    /// document frequency, `ln((1 + n) / (1 + df)) + 1`; each row is then scaled to unit
-    /// length. Returns the kept buckets, sorted (column `j` is `buckets[j]`), and their idf.
-    fn build(docs: &SparseDocs, min_df: u32) -> (Compact, Vec<u32>, Vec<f32>) {
-        let mut df = vec![0u32; docs.dimension()];
+impl<'a> FitData<'a> {
+    fn build(docs: &'a SparseDocs, min_df: u32) -> FitData<'a> {
+        let mut df = vec![0u32; docs.columns()];
         for i in 0..docs.len() {
-            for &b in docs.row(i).0 {
-                df[b as usize] += 1;
-            }
+            docs.entries(i).for_each(|(c, _)| df[c as usize] += 1);
         }
-        let mut column = vec![u32::MAX; docs.dimension()];
-        let mut buckets = Vec::new();
-        let mut idf = Vec::new();
         let n_docs = docs.len() as f32;
-        for (b, &n) in df.iter().enumerate() {
-            if n >= min_df {
-                column[b] = buckets.len() as u32;
-                buckets.push(b as u32);
-                idf.push(((1.0 + n_docs) / (1.0 + n as f32)).ln() + 1.0);
-            }
-        }
-        let mut c = Compact {
-            indptr: Vec::with_capacity(docs.len() + 1),
-            cols: Vec::with_capacity(docs.nnz()),
-            vals: Vec::with_capacity(docs.nnz()),
-            sq_norms: Vec::with_capacity(docs.len()),
-            n_cols: buckets.len(),
+        let idf = df
+            .iter()
+            .map(|&n| match n >= min_df {
+                true => ((1.0 + n_docs) / (1.0 + n as f32)).ln() + 1.0,
+                false => 0.0,
+            })
+            .collect();
+        let mut data = FitData {
+            docs,
+            idf,
+            scale: Vec::new(),
+            term_weights: std::array::from_fn(|n| pr_text::term_weight(n as u8)),
         };
-        c.indptr.push(0);
-        for i in 0..docs.len() {
-            let (idx, val) = docs.row(i);
-            let start = c.cols.len();
-            let mut sq = 0f32;
-            for (&b, &v) in idx.iter().zip(val) {
-                let col = column[b as usize];
-                if col != u32::MAX {
-                    let x = v * idf[col as usize];
-                    c.cols.push(col);
-                    c.vals.push(x);
-                    sq += x * x;
+        data.scale = (0..docs.len())
+            .map(|i| {
+                let sq: f32 = data.row(i).map(|(c, tf)| (tf * data.idf[c]).powi(2)).sum();
+                if sq > 0.0 {
+                    sq.sqrt().recip()
+                } else {
+                    0.0
                 }
-            }
-            if sq > 0.0 {
-                let inv = sq.sqrt().recip();
-                c.vals[start..].iter_mut().for_each(|v| *v *= inv);
-                sq = 1.0;
-            }
-            c.sq_norms.push(sq);
-            c.indptr.push(c.cols.len());
-        }
-        (c, buckets, idf)
+            })
+            .collect();
+        data
     }
 
-    fn row(&self, i: usize) -> (&[u32], &[f32]) {
-        let (a, b) = (self.indptr[i], self.indptr[i + 1]);
-        (&self.cols[a..b], &self.vals[a..b])
+    /// `(column, term weight)` of row `i`, before idf and scaling.
+    #[inline]
+    fn row(&self, i: usize) -> impl Iterator<Item = (usize, f32)> + '_ {
+        self.docs
+            .entries(i)
+            .map(|(c, n)| (c as usize, self.term_weights[usize::from(n)]))
+    }
+
+    /// Squared length of row `i` as the solver sees it.
+    fn sq_norm(&self, i: usize) -> f32 {
+        if self.scale[i] > 0.0 {
+            1.0
+        } else {
+            0.0
+        }
     }
 }
 
@@ -107,14 +104,18 @@ impl SplitMix {
 /// Trains the binary problem "class k against the rest"; returns weights per compact column
 /// and the bias.
 fn train_one(
-    data: &Compact,
+    data: &FitData,
     positive: &[bool],
     cost: &[f32],
     params: &ValidTrainParams,
     seed: u64,
 ) -> (Vec<f32>, f32) {
     let n = positive.len();
-    let mut w = vec![0f32; data.n_cols];
+    // Per column: its weight times its idf, then its idf squared. The solver's value of a column
+    // is `tf · idf · scale`; keeping `w · idf` beside `idf²` lets it work from the stored term
+    // weights alone, with one cache line per column and no separate idf lookup. A column this
+    // fit ignores has idf 0 and so never moves.
+    let mut w: Vec<[f32; 2]> = data.idf.iter().map(|&f| [0.0, f * f]).collect();
     let mut bias = 0f32;
     let mut alpha = vec![0f32; n];
     // L2 loss: the dual gains a diagonal 1 / (2 C_i); the bias is a constant feature of 1.
@@ -134,13 +135,10 @@ fn train_one(
         while s < active {
             let i = order[s] as usize;
             let y = if positive[i] { 1f32 } else { -1f32 };
-            let (cols, vals) = data.row(i);
-            let dot: f32 = cols
-                .iter()
-                .zip(vals)
-                .map(|(&c, &v)| w[c as usize] * v)
-                .sum::<f32>()
-                + bias;
+            // Rows are decoded again for the update rather than buffered: decoding is cheaper
+            // than storing and reloading what it yields.
+            let scale = data.scale[i];
+            let dot = scale * data.row(i).map(|(c, tf)| w[c][0] * tf).sum::<f32>() + bias;
             let g = y * dot - 1.0 + diag[i] * alpha[i];
             let pg = if alpha[i] == 0.0 {
                 if g > pg_max_old {
@@ -156,10 +154,11 @@ fn train_one(
             pg_min = pg_min.min(pg);
             if pg.abs() > 1e-12 {
                 let old = alpha[i];
-                alpha[i] = (old - g / (data.sq_norms[i] + 1.0 + diag[i])).max(0.0);
+                alpha[i] = (old - g / (data.sq_norm(i) + 1.0 + diag[i])).max(0.0);
                 let step = (alpha[i] - old) * y;
-                for (&c, &v) in cols.iter().zip(vals) {
-                    w[c as usize] += step * v;
+                for (c, tf) in data.row(i) {
+                    let [wi, idf2] = &mut w[c];
+                    *wi += step * scale * tf * *idf2;
                 }
                 bias += step;
             }
@@ -176,6 +175,11 @@ fn train_one(
         }
         pg_max_old = if pg_max <= 0.0 { f32::INFINITY } else { pg_max };
     }
+    let w = w
+        .iter()
+        .zip(&data.idf)
+        .map(|(&[wi, _], &idf)| if idf > 0.0 { wi / idf } else { 0.0 })
+        .collect();
     (w, bias)
 }
 
@@ -202,7 +206,7 @@ impl Fit<SparseDocs, Array1<usize>, ModelError> for ValidTrainParams {
                 "training needs at least two different labels".into(),
             ));
         }
-        let (data, buckets, idf) = Compact::build(docs, self.min_df);
+        let data = FitData::build(docs, self.min_df);
         let mut counts = vec![0usize; n_labels];
         targets.iter().for_each(|&t| counts[t] += 1);
         // Per-document cost C_i: with balancing, each label's documents together weigh
@@ -219,23 +223,32 @@ impl Fit<SparseDocs, Array1<usize>, ModelError> for ValidTrainParams {
             })
             .collect();
 
+        // The columns this fit uses; each label's weights are cut down to them as soon as it is
+        // trained, so that many labels do not hold a whole column space each.
+        let kept: Vec<usize> = (0..data.idf.len())
+            .filter(|&c| data.idf[c] != 0.0)
+            .collect();
         let per_label: Vec<(Vec<f32>, f32)> = (0..n_labels)
             .into_par_iter()
             .map(|k| {
                 let positive: Vec<bool> = targets.iter().map(|&t| t == k).collect();
-                train_one(
+                let (w, bias) = train_one(
                     &data,
                     &positive,
                     &cost,
                     self,
                     self.seed ^ (k as u64).wrapping_mul(0x9e37),
-                )
+                );
+                (kept.iter().map(|&c| w[c]).collect(), bias)
             })
             .collect();
 
-        // Row-major: the weights of one feature for all labels sit together, so that scoring a
-        // document reads one contiguous row per feature.
-        let mut weights = vec![0f32; data.n_cols * n_labels];
+        // The model keeps the columns this fit used. Row-major: the weights of one feature for
+        // all labels sit together, so that scoring a document reads one contiguous row per
+        // feature.
+        let buckets = kept.iter().map(|&c| docs.bucket(c as u32)).collect();
+        let idf = kept.iter().map(|&c| data.idf[c]).collect();
+        let mut weights = vec![0f32; kept.len() * n_labels];
         let mut bias = Vec::with_capacity(n_labels);
         for (k, (w, b)) in per_label.into_iter().enumerate() {
             for (j, &v) in w.iter().enumerate() {

@@ -158,6 +158,9 @@ pub fn train_with_progress(
             keywords.push(kw);
         }
     }
+    // Every fit ignores the buckets seen in fewer than min_df rows of its own; drop those that
+    // no fit can keep before any starts, to shrink the rows the folds share.
+    docs.prune(params.min_df);
     let targets = Targets::new(&labels, catalogue);
 
     let mut calibration = Calibration {
@@ -254,9 +257,8 @@ fn held_out_scores(
         let model: LinearClassifier = params.fit(&train)?;
         let test = docs.select(&test_rows);
         for (j, &i) in test_rows.iter().enumerate() {
-            let (idx, val) = test.row(j);
             let mut s = Vec::new();
-            model.scores_into(idx.iter().copied().zip(val.iter().copied()), &mut s);
+            model.scores_into(test.row(j), &mut s);
             // Labels above the fold's largest training label have no classifier in this fold:
             // they get a score no real label reaches.
             s.resize(n_labels, -1e3);

@@ -94,11 +94,23 @@ pub struct Feature {
     pub span: (u32, u32),
 }
 
-/// The sparse vector of one document: distinct features sorted by bucket, with their values.
+/// The sparse vector of one document: distinct features sorted by bucket, with how often each
+/// occurs, up to 255 (`1 + ln` of it barely grows beyond). Counts, not values, so that training
+/// can store them exactly in a byte.
 #[derive(Debug, Default, Clone)]
 pub struct DocFeatures {
     pub features: Vec<Feature>,
-    pub values: Vec<f32>,
+    pub counts: Vec<u8>,
+}
+
+/// The value of a feature seen `count` times: `1 + ln(count)` (sub-linear term frequency).
+#[inline]
+pub fn term_weight(count: u8) -> f32 {
+    if count == 1 {
+        1.0
+    } else {
+        1.0 + f32::from(count).ln()
+    }
 }
 
 impl DocFeatures {
@@ -117,7 +129,7 @@ impl DocFeatures {
         self.features
             .iter()
             .map(|f| f.bucket)
-            .zip(self.values.iter().copied())
+            .zip(self.counts.iter().map(|&c| term_weight(c)))
     }
 }
 
@@ -283,7 +295,7 @@ fn word_hash(word: &str) -> u64 {
 /// keeps the first occurrence of each bucket first.
 fn collapse(raw: &[Feature], hash_bits: u8, scratch: &mut SortScratch, out: &mut DocFeatures) {
     out.features.clear();
-    out.values.clear();
+    out.counts.clear();
     let keys = &mut scratch.keys;
     keys.clear();
     keys.extend(
@@ -302,11 +314,7 @@ fn collapse(raw: &[Feature], hash_bits: u8, scratch: &mut SortScratch, out: &mut
         }
         let count = j - i;
         out.features.push(raw[(keys[i] & 0xffff_ffff) as usize]);
-        out.values.push(if count == 1 {
-            1.0
-        } else {
-            1.0 + (count as f32).ln()
-        });
+        out.counts.push(count.min(255) as u8);
         i = j;
     }
 }
@@ -391,13 +399,24 @@ mod tests {
         let value_of = |word: &str| {
             doc.features
                 .iter()
-                .zip(&doc.values)
+                .zip(doc.iter())
                 .find(|(f, _)| &text[f.span.0 as usize..f.span.1 as usize] == word)
-                .map(|(_, v)| *v)
+                .map(|(_, (_, v))| v)
                 .unwrap()
         };
         let ratio = value_of("农民工工资") / value_of("停水");
         assert!((ratio - (1.0 + 3f32.ln())).abs() < 1e-4, "ratio {ratio}");
+    }
+
+    #[test]
+    fn counts_saturate_at_255() {
+        let e = extractor(FeatureConfig {
+            char_ngram_min: 0,
+            word_ngrams: 1,
+            ..FeatureConfig::default()
+        });
+        let doc = e.extract(&"停水 ".repeat(300));
+        assert_eq!(doc.counts, [255]);
     }
 
     #[test]

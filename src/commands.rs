@@ -180,7 +180,12 @@ pub fn route(args: RouteArgs) -> Result<()> {
 
 /// Reads labelled rows, reporting what was read and skipped on standard error.
 pub(crate) fn read_labelled(args: &HistoryArgs) -> Result<Vec<LabelledPetition>> {
-    let options = ReadOptions {
+    report_history(args)?;
+    labelled_rows(args)?.collect()
+}
+
+fn read_options(args: &HistoryArgs) -> ReadOptions {
+    ReadOptions {
         format: None,
         columns: Columns {
             id: None,
@@ -196,35 +201,71 @@ pub(crate) fn read_labelled(args: &HistoryArgs) -> Result<Vec<LabelledPetition>>
         },
         encoding: args.encoding,
         sheet: args.sheet.clone(),
-    };
-    let history = match (&args.history, &args.history_store) {
-        (Some(path), _) => pr_history::read_history(path, &options)?,
-        (None, Some(url)) => store_history(url)?,
+    }
+}
+
+/// Streams the history once to tell on standard error what it holds: rows read and skipped,
+/// duplicates, conflicting and rare labels. Holds no text, so it works on any size of file.
+fn report_history(args: &HistoryArgs) -> Result<()> {
+    let mut counter = pr_history::SummaryCounter::default();
+    let (path, encoding, skipped) = match (&args.history, &args.history_store) {
+        (Some(path), _) => {
+            let mut records = pr_history::records(path, &read_options(args))?;
+            for r in records.by_ref() {
+                counter.add(&r?);
+            }
+            (path.clone(), records.encoding(), records.into_skipped())
+        }
+        (None, Some(url)) => {
+            let history = store_history(url)?;
+            history.records.iter().for_each(|r| counter.add(r));
+            (history.path, history.encoding, history.skipped)
+        }
         (None, None) => bail!("give --history FILE or --history-store URL"),
     };
+    let summary = counter.finish(skipped.len());
     eprintln!(
-        "{} ({}): {} rows read, {} skipped",
-        history.path.display(),
-        history.encoding,
-        history.records.len(),
-        history.skipped.len()
+        "{} ({encoding}): {} rows read, {} skipped",
+        path.display(),
+        summary.rows,
+        skipped.len()
     );
-    for s in &history.skipped {
+    for s in &skipped {
         eprintln!("  skipped row {}: {}", s.row, s.reason);
     }
-    eprintln!("{}", pr_history::Summary::of(&history));
-    history
-        .records
-        .into_iter()
-        .map(|r| match r.label {
+    eprintln!("{summary}");
+    Ok(())
+}
+
+/// The labelled rows of the history, read one at a time (bad rows are skipped or fail as
+/// [`report_history`] reported).
+fn labelled_rows(args: &HistoryArgs) -> Result<Box<dyn Iterator<Item = Result<LabelledPetition>>>> {
+    let (source, records): (String, Box<dyn Iterator<Item = Result<pr_history::Record>>>) =
+        match (&args.history, &args.history_store) {
+            (Some(path), _) => (
+                path.display().to_string(),
+                Box::new(pr_history::records(path, &read_options(args))?.map(|r| Ok(r?))),
+            ),
+            (None, Some(url)) => {
+                let history = store_history(url)?;
+                (
+                    history.path.display().to_string(),
+                    Box::new(history.records.into_iter().map(Ok)),
+                )
+            }
+            (None, None) => bail!("give --history FILE or --history-store URL"),
+        };
+    Ok(Box::new(records.map(move |r| {
+        let r = r?;
+        match r.label {
             Some(label) => Ok(LabelledPetition {
                 title: r.title,
                 text: r.text,
                 label,
             }),
-            None => bail!("{}:{}: row has no label", history.path.display(), r.row),
-        })
-        .collect()
+            None => bail!("{source}:{}: row has no label", r.row),
+        }
+    })))
 }
 
 /// The confirmed outcomes of a feedback store as a history; rows are numbered in the order
@@ -267,7 +308,10 @@ impl HistoryArgs {
 }
 
 pub fn train(args: TrainArgs) -> Result<()> {
-    let rows = read_labelled(&args.history)?;
+    // Read twice: once to report what the history holds, then as training goes, so that no
+    // more than the features of a large history is ever in memory.
+    report_history(&args.history)?;
+    let rows = labelled_rows(&args.history)?;
     let catalogue_dir = paths::catalogue(args.catalogue);
     let catalogue = Catalogue::load_dir(&catalogue_dir)?;
     let (char_ngram_min, char_ngram_max) = parse_char_ngrams(&args.char_ngrams)?;

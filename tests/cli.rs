@@ -177,6 +177,11 @@ fn history_row_without_text_is_reported_with_file_and_row() {
         stderr.contains("24 rows read, 1 skipped") && stderr.contains("skipped row 26"),
         "{stderr}"
     );
+    // The model is trained on exactly the rows reported as read.
+    let card: Value =
+        serde_json::from_str(&std::fs::read_to_string(model.with_extension("card.json")).unwrap())
+            .unwrap();
+    assert_eq!(card["history"]["rows"], 24);
 }
 
 #[test]

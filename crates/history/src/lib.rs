@@ -42,7 +42,7 @@ pub use column::{
 };
 pub use error::{HistoryError, RowProblem};
 pub use source::Encoding;
-pub use summary::{Conflict, Summary, MIN_EXAMPLES};
+pub use summary::{Conflict, Summary, SummaryCounter, MIN_EXAMPLES};
 
 /// One petition read from a history file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

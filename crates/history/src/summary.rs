@@ -2,10 +2,11 @@
 //! must see duplicates, conflicting labels and labels too rare to learn before they trust a
 //! model trained on it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
-use crate::History;
+use crate::{History, Record};
 
 /// A label with fewer examples than this cannot be learnt or cross-validated reliably.
 pub const MIN_EXAMPLES: usize = 5;
@@ -41,39 +42,9 @@ pub struct Conflict {
 impl Summary {
     /// Counts over `history`.
     pub fn of(history: &History) -> Summary {
-        let mut first: HashMap<(&str, &str), (usize, Option<&str>)> = HashMap::new();
-        let (mut duplicates, mut conflicts) = (0, Vec::new());
-        for r in &history.records {
-            let key = (r.title.trim(), r.text.trim());
-            match first.get(&key) {
-                None => {
-                    first.insert(key, (r.row, r.label.as_deref()));
-                }
-                Some(&(first_row, first_label)) => {
-                    duplicates += 1;
-                    if let (Some(a), Some(b)) = (first_label, r.label.as_deref()) {
-                        if a != b {
-                            conflicts.push(Conflict {
-                                first_row,
-                                first_label: a.to_string(),
-                                row: r.row,
-                                label: b.to_string(),
-                            });
-                        }
-                    }
-                }
-            }
-        }
-        let counts: BTreeMap<String, usize> = history.label_counts();
-        let mut labels: Vec<(String, usize)> = counts.into_iter().collect();
-        labels.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        Summary {
-            rows: history.records.len(),
-            skipped: history.skipped.len(),
-            duplicates,
-            conflicts,
-            labels,
-        }
+        let mut counter = SummaryCounter::default();
+        history.records.iter().for_each(|r| counter.add(r));
+        counter.finish(history.skipped.len())
     }
 
     /// Labels with fewer than [`MIN_EXAMPLES`] records.
@@ -189,4 +160,84 @@ mod tests {
             "{text}"
         );
     }
+}
+
+/// Builds a [`Summary`] one record at a time, as a history streams past. It keeps a 128-bit hash
+/// of each distinct title and text, not the texts, so that a history larger than memory can be
+/// summarised before it is trained on.
+#[derive(Debug, Default)]
+pub struct SummaryCounter {
+    /// The first row of each distinct title and text, and its label.
+    first: HashMap<u128, (usize, Option<u32>)>,
+    label_ids: HashMap<String, u32>,
+    /// Each label seen, with its records, by id.
+    labels: Vec<(String, usize)>,
+    rows: usize,
+    duplicates: usize,
+    conflicts: Vec<Conflict>,
+}
+
+impl SummaryCounter {
+    /// Counts one record.
+    pub fn add(&mut self, r: &Record) {
+        self.rows += 1;
+        let label = r.label.as_deref().map(|l| self.label_id(l));
+        let key = text_hash(r.title.trim(), r.text.trim());
+        match self.first.get(&key) {
+            None => {
+                self.first.insert(key, (r.row, label));
+            }
+            Some(&(first_row, first_label)) => {
+                self.duplicates += 1;
+                if let (Some(a), Some(b)) = (first_label, label) {
+                    if a != b {
+                        self.conflicts.push(Conflict {
+                            first_row,
+                            first_label: self.labels[a as usize].0.clone(),
+                            row: r.row,
+                            label: self.labels[b as usize].0.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    fn label_id(&mut self, label: &str) -> u32 {
+        let id = match self.label_ids.get(label) {
+            Some(&id) => id,
+            None => {
+                let id = self.labels.len() as u32;
+                self.label_ids.insert(label.to_string(), id);
+                self.labels.push((label.to_string(), 0));
+                id
+            }
+        };
+        self.labels[id as usize].1 += 1;
+        id
+    }
+
+    /// The summary of the records counted, with `skipped` rows skipped as bad.
+    pub fn finish(self, skipped: usize) -> Summary {
+        let mut labels = self.labels;
+        labels.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Summary {
+            rows: self.rows,
+            skipped,
+            duplicates: self.duplicates,
+            conflicts: self.conflicts,
+            labels,
+        }
+    }
+}
+
+/// Two independent 64-bit SipHashes of a title and text: with 10^6 rows, the chance that two
+/// different texts share both is about 10^-27.
+fn text_hash(title: &str, text: &str) -> u128 {
+    let half = |seed: u8| {
+        let mut h = DefaultHasher::new();
+        (seed, title, text).hash(&mut h);
+        h.finish()
+    };
+    u128::from(half(0)) << 64 | u128::from(half(1))
 }

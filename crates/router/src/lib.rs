@@ -13,5 +13,5 @@ pub use engine::{
 pub use targets::{Target, Targets};
 pub use train::{
     evaluate, expected_calibration_error, train, train_with_progress, Evaluation, LabelledPetition,
-    TrainError, TrainOptions, TrainReport, TrainStage,
+    TrainError, TrainOptions, TrainReport, TrainStage, TrainingRows,
 };

@@ -56,6 +56,23 @@ pub enum TrainError {
     Model(#[from] ModelError),
     #[error("cannot train: {0}")]
     Data(String),
+    /// Reading the rows failed.
+    #[error("{0}")]
+    Input(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Rows to train on, read as training goes, so that a history larger than memory can be
+/// trained on: only each row's features are kept. Reading stops at the first error.
+pub trait TrainingRows: Iterator<Item = Result<LabelledPetition, Self::Error>> {
+    type Error: Into<Box<dyn std::error::Error + Send + Sync>>;
+}
+
+impl<I, E> TrainingRows for I
+where
+    I: Iterator<Item = Result<LabelledPetition, E>>,
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Error = E;
 }
 
 /// A stage of training, reported as it starts (for a progress bar).
@@ -72,9 +89,10 @@ pub enum TrainStage {
 }
 
 /// Trains a model on `rows` with the keywords of `catalogue` in the segmenter's dictionary.
-/// The rows are consumed: each chunk's text is dropped once its features are made.
+/// The rows are read a chunk at a time; each chunk's text is dropped once its features are
+/// made.
 pub fn train(
-    rows: Vec<LabelledPetition>,
+    rows: impl TrainingRows,
     catalogue: &Catalogue,
     options: &TrainOptions,
 ) -> Result<(Model, TrainReport), TrainError> {
@@ -83,31 +101,13 @@ pub fn train(
 
 /// [`train`], calling `progress` as each stage starts.
 pub fn train_with_progress(
-    rows: Vec<LabelledPetition>,
+    rows: impl TrainingRows,
     catalogue: &Catalogue,
     options: &TrainOptions,
     progress: &(dyn Fn(TrainStage) + Sync),
 ) -> Result<(Model, TrainReport), TrainError> {
     let started = Instant::now();
     let params = options.params.clone().check()?;
-    let mut label_counts: BTreeMap<String, usize> = BTreeMap::new();
-    for r in &rows {
-        *label_counts.entry(r.label.clone()).or_default() += 1;
-    }
-    if label_counts.len() < 2 {
-        return Err(TrainError::Data(format!(
-            "the history has {} distinct label(s); routing needs at least two",
-            label_counts.len()
-        )));
-    }
-    let labels: Vec<String> = label_counts.keys().cloned().collect();
-    let label_index: BTreeMap<&str, usize> = labels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.as_str(), i))
-        .collect();
-    let targets_of_rows: Vec<usize> = rows.iter().map(|r| label_index[r.label.as_str()]).collect();
-
     let user_words: Vec<String> = catalogue.keywords().map(str::to_string).collect();
     let extractor = FeatureExtractor::new(
         options.features.clone(),
@@ -116,17 +116,25 @@ pub fn train_with_progress(
     .map_err(|e| TrainError::Data(e.to_string()))?;
 
     // Features and keyword scores of every row, in parallel, a chunk at a time: only the
-    // sparse rows and each row's non-zero keyword scores are kept, never all rows' feature
-    // spans and scorer buffers at once.
+    // sparse rows and each row's non-zero keyword scores are kept, never the texts, nor all
+    // rows' feature spans and scorer buffers at once.
     progress(TrainStage::Features);
     let mut docs = SparseDocs::new(extractor.dimension());
-    let (n_rows, history_fingerprint) = (rows.len(), fingerprint(&rows));
-    let mut keywords: Vec<RowKeywords> = Vec::with_capacity(n_rows);
-    let mut rows = rows.into_iter();
+    let mut keywords: Vec<RowKeywords> = Vec::new();
+    let mut labels_seen = LabelsSeen::default();
+    let mut fingerprint = crc32fast::Hasher::new();
+    let mut rows = rows.map(|r| r.map_err(|e| TrainError::Input(e.into())));
     loop {
-        let chunk: Vec<LabelledPetition> = rows.by_ref().take(4_096).collect();
+        let chunk: Vec<LabelledPetition> = rows.by_ref().take(4_096).collect::<Result<_, _>>()?;
         if chunk.is_empty() {
             break;
+        }
+        for r in &chunk {
+            labels_seen.add(&r.label);
+            for part in [&r.title, &r.text, &r.label] {
+                fingerprint.update(part.as_bytes());
+                fingerprint.update(&[0]);
+            }
         }
         let analysed: Vec<(pr_text::DocFeatures, RowKeywords)> = chunk
             .par_iter()
@@ -158,52 +166,54 @@ pub fn train_with_progress(
             keywords.push(kw);
         }
     }
+    let n_rows = docs.len();
+    let history_fingerprint = format!("{:08x}", fingerprint.finalize());
+    let (labels, targets_of_rows, label_counts) = labels_seen.sorted();
+    if labels.len() < 2 {
+        return Err(TrainError::Data(format!(
+            "the history has {} distinct label(s); routing needs at least two",
+            labels.len()
+        )));
+    }
     // Every fit ignores the buckets seen in fewer than min_df rows of its own; drop those that
     // no fit can keep before any starts, to shrink the rows the folds share.
     docs.prune(params.min_df);
     let targets = Targets::new(&labels, catalogue);
 
-    let mut calibration = Calibration {
-        temperature: 1.0,
-        fusion: None,
+    // The final fit and the cross-validation fits do not depend on each other, so they all run
+    // at once: two cores stay busy while one fit's slowest labels finish.
+    let (classifier, cross_validated) = rayon::join(
+        || {
+            progress(TrainStage::FinalFit);
+            let all = DatasetBase::new(docs.clone(), Array1::from(targets_of_rows.clone()));
+            params.fit(&all)
+        },
+        || match options.folds {
+            0 | 1 => Ok(None),
+            k => cross_validate(
+                &docs,
+                &targets_of_rows,
+                k,
+                &params,
+                &labels,
+                &keywords,
+                &targets,
+                progress,
+            )
+            .map(Some),
+        },
+    );
+    let classifier: LinearClassifier = classifier?;
+    let (calibration, cross_validation) = match cross_validated? {
+        Some((calibration, cv)) => (calibration, Some(cv)),
+        None => (
+            Calibration {
+                temperature: 1.0,
+                fusion: None,
+            },
+            None,
+        ),
     };
-    let mut cross_validation = None;
-    if options.folds >= 2 {
-        let folds = stratified_folds(&targets_of_rows, options.folds, params.seed);
-        let scores = held_out_scores(
-            &docs,
-            &targets_of_rows,
-            &folds,
-            options.folds,
-            &params,
-            progress,
-        )?;
-        progress(TrainStage::Calibration);
-        calibration.temperature = fit_temperature(&scores, &targets_of_rows);
-        let model_ranked: Vec<Vec<usize>> = scores.iter().map(|s| ranking(s)).collect();
-        let (fusion, fused) = fit_fusion(
-            &scores,
-            calibration.temperature,
-            &keywords,
-            &targets,
-            &targets_of_rows,
-        )?;
-        calibration.fusion = Some(fusion);
-        let fused_ranked: Vec<Vec<usize>> = fused
-            .iter()
-            .map(|r| r.iter().map(|&(l, _)| l).collect())
-            .collect();
-        cross_validation = Some(CrossValidation {
-            folds: options.folds,
-            model: Metrics::compute(&labels, &targets_of_rows, &model_ranked),
-            fused: Metrics::compute(&labels, &targets_of_rows, &fused_ranked),
-            calibration_error: expected_calibration_error(&fused, &targets_of_rows),
-        });
-    }
-
-    progress(TrainStage::FinalFit);
-    let dataset = DatasetBase::new(docs, Array1::from(targets_of_rows.clone()));
-    let classifier: LinearClassifier = params.fit(&dataset)?;
     let card = ModelCard {
         created_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         tool_version: options.tool_version.clone(),
@@ -235,7 +245,44 @@ pub fn train_with_progress(
     ))
 }
 
-/// Scores of every row by a model that did not see it.
+/// k-fold cross-validation: the calibration and fusion fitted on the held-out predictions, and
+/// the metrics of the model alone and fused with the keywords.
+#[allow(clippy::too_many_arguments)]
+fn cross_validate(
+    docs: &SparseDocs,
+    truth: &[usize],
+    k: usize,
+    params: &pr_model::ValidTrainParams,
+    labels: &[String],
+    keywords: &[RowKeywords],
+    targets: &Targets,
+    progress: &(dyn Fn(TrainStage) + Sync),
+) -> Result<(Calibration, CrossValidation), TrainError> {
+    let folds = stratified_folds(truth, k, params.seed);
+    let scores = held_out_scores(docs, truth, &folds, k, params, progress)?;
+    progress(TrainStage::Calibration);
+    let sample = calibration_sample(truth.len());
+    let temperature = fit_temperature(&scores, truth, &sample);
+    let model_ranked: Vec<Vec<usize>> = scores.iter().map(|s| ranking(s)).collect();
+    let (fusion, fused) = fit_fusion(&scores, temperature, keywords, targets, truth, &sample)?;
+    let fused_ranked: Vec<Vec<usize>> = fused
+        .iter()
+        .map(|r| r.iter().map(|&(l, _)| l).collect())
+        .collect();
+    let cv = CrossValidation {
+        folds: k,
+        model: Metrics::compute(labels, truth, &model_ranked),
+        fused: Metrics::compute(labels, truth, &fused_ranked),
+        calibration_error: expected_calibration_error(&fused, truth),
+    };
+    let calibration = Calibration {
+        temperature,
+        fusion: Some(fusion),
+    };
+    Ok((calibration, cv))
+}
+
+/// Scores of every row by a model that did not see it. The folds are fitted in parallel.
 fn held_out_scores(
     docs: &SparseDocs,
     truth: &[usize],
@@ -245,41 +292,70 @@ fn held_out_scores(
     progress: &(dyn Fn(TrainStage) + Sync),
 ) -> Result<Vec<Vec<f32>>, TrainError> {
     let n_labels = truth.iter().max().map_or(0, |m| m + 1);
+    let per_fold: Vec<(Vec<usize>, Vec<Vec<f32>>)> = (0..k)
+        .into_par_iter()
+        .map(|f| {
+            progress(TrainStage::Fold { fold: f, folds: k });
+            let (train_rows, test_rows): (Vec<usize>, Vec<usize>) =
+                (0..truth.len()).partition(|&i| folds[i] != f);
+            let train = DatasetBase::new(
+                docs.select(&train_rows),
+                Array1::from(train_rows.iter().map(|&i| truth[i]).collect::<Vec<_>>()),
+            );
+            let model: LinearClassifier = params.fit(&train)?;
+            let test = docs.select(&test_rows);
+            let scores = (0..test_rows.len())
+                .map(|j| {
+                    let mut s = Vec::new();
+                    model.scores_into(test.row(j), &mut s);
+                    // Labels above the fold's largest training label have no classifier in
+                    // this fold: they get a score no real label reaches.
+                    s.resize(n_labels, -1e3);
+                    s
+                })
+                .collect();
+            Ok((test_rows, scores))
+        })
+        .collect::<Result<_, TrainError>>()?;
     let mut scores = vec![Vec::new(); truth.len()];
-    for f in 0..k {
-        progress(TrainStage::Fold { fold: f, folds: k });
-        let (train_rows, test_rows): (Vec<usize>, Vec<usize>) =
-            (0..truth.len()).partition(|&i| folds[i] != f);
-        let train = DatasetBase::new(
-            docs.select(&train_rows),
-            Array1::from(train_rows.iter().map(|&i| truth[i]).collect::<Vec<_>>()),
-        );
-        let model: LinearClassifier = params.fit(&train)?;
-        let test = docs.select(&test_rows);
-        for (j, &i) in test_rows.iter().enumerate() {
-            let mut s = Vec::new();
-            model.scores_into(test.row(j), &mut s);
-            // Labels above the fold's largest training label have no classifier in this fold:
-            // they get a score no real label reaches.
-            s.resize(n_labels, -1e3);
+    for (test_rows, fold_scores) in per_fold {
+        for (i, s) in test_rows.into_iter().zip(fold_scores) {
             scores[i] = s;
         }
     }
     Ok(scores)
 }
 
-/// Softmax temperature minimising the held-out negative log-likelihood (golden-section
-/// search over log temperature).
-fn fit_temperature(scores: &[Vec<f32>], truth: &[usize]) -> f32 {
+/// At most this many held-out rows fit the calibration: the temperature and the fusion layer
+/// are five numbers in all, which more rows do not change, and linfa's dense logistic
+/// regression took minutes on the ~7·10^6 candidates of 10^6 rows.
+const CALIBRATION_ROWS: usize = 100_000;
+
+/// The rows calibration is fitted on: all of them, or [`CALIBRATION_ROWS`] spread evenly over
+/// the history (which is often in date order).
+fn calibration_sample(n: usize) -> Vec<usize> {
+    if n <= CALIBRATION_ROWS {
+        (0..n).collect()
+    } else {
+        (0..CALIBRATION_ROWS)
+            .map(|i| i * n / CALIBRATION_ROWS)
+            .collect()
+    }
+}
+
+/// Softmax temperature minimising the held-out negative log-likelihood of the `sample` rows
+/// (golden-section search over log temperature).
+fn fit_temperature(scores: &[Vec<f32>], truth: &[usize], sample: &[usize]) -> f32 {
     let nll = |log_t: f64| -> f64 {
         let t = log_t.exp() as f32;
-        scores
+        let mut p = Vec::new();
+        sample
             .iter()
-            .zip(truth)
-            .map(|(s, &y)| {
-                let mut p = s.clone();
+            .map(|&i| {
+                p.clear();
+                p.extend_from_slice(&scores[i]);
                 softmax(&mut p, t);
-                -f64::from(p[y].max(1e-12)).ln()
+                -f64::from(p[truth[i]].max(1e-12)).ln()
             })
             .sum()
     };
@@ -313,8 +389,8 @@ impl RowKeywords {
     }
 }
 
-/// Fits the fusion layer on held-out candidates; returns it with the fused ranking of every
-/// row (label, confidence), best first.
+/// Fits the fusion layer on the held-out candidates of the `sample` rows; returns it with the
+/// fused ranking of every row (label, confidence), best first.
 #[allow(clippy::type_complexity)]
 fn fit_fusion(
     scores: &[Vec<f32>],
@@ -322,36 +398,42 @@ fn fit_fusion(
     keywords: &[RowKeywords],
     targets: &Targets,
     truth: &[usize],
+    sample: &[usize],
 ) -> Result<(pr_model::FusionWeights, Vec<Vec<(usize, f32)>>), TrainError> {
-    let mut all: Vec<(Vec<Candidate>, f32)> = Vec::with_capacity(scores.len());
-    let mut rows = Vec::new();
-    let mut correct = Vec::new();
-    for ((s, kw), &y) in scores.iter().zip(keywords).zip(truth) {
-        let mut p = s.clone();
-        softmax(&mut p, temperature);
-        let mut cands = Vec::new();
-        candidates(&p, |t| kw.score(t), targets, &mut cands);
-        let max_keyword = kw.max();
-        for (i, c) in cands.iter().enumerate() {
-            rows.push(fusion::features(c, max_keyword, i == 0));
-            correct.push(c.label == y);
+    // Row i's candidates and its largest keyword score.
+    let candidates_of = |i: usize, p: &mut Vec<f32>, cands: &mut Vec<Candidate>| -> f32 {
+        p.clear();
+        p.extend_from_slice(&scores[i]);
+        softmax(p, temperature);
+        candidates(p, |t| keywords[i].score(t), targets, cands);
+        keywords[i].max()
+    };
+    let (mut p, mut cands) = (Vec::new(), Vec::new());
+    let (mut rows, mut correct) = (Vec::new(), Vec::new());
+    for &i in sample {
+        let max_keyword = candidates_of(i, &mut p, &mut cands);
+        for (rank, c) in cands.iter().enumerate() {
+            rows.push(fusion::features(c, max_keyword, rank == 0));
+            correct.push(c.label == truth[i]);
         }
-        all.push((cands, max_keyword));
     }
     let weights = fusion::fit(&rows, &correct).map_err(TrainError::Data)?;
-    let mut conf = Vec::new();
-    let fused = all
-        .iter()
-        .map(|(cands, max_keyword)| {
-            fusion::confidences(Some(&weights), cands, *max_keyword, &mut conf);
-            let mut r: Vec<(usize, f32)> = cands
-                .iter()
-                .map(|c| c.label)
-                .zip(conf.iter().copied())
-                .collect();
-            r.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            r
-        })
+    let fused = (0..scores.len())
+        .into_par_iter()
+        .map_init(
+            || (Vec::new(), Vec::new(), Vec::new()),
+            |(p, cands, conf), i| {
+                let max_keyword = candidates_of(i, p, cands);
+                fusion::confidences(Some(&weights), cands, max_keyword, conf);
+                let mut r: Vec<(usize, f32)> = cands
+                    .iter()
+                    .map(|c| c.label)
+                    .zip(conf.iter().copied())
+                    .collect();
+                r.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                r
+            },
+        )
         .collect();
     Ok((weights, fused))
 }
@@ -375,16 +457,45 @@ pub fn expected_calibration_error(ranked: &[Vec<(usize, f32)>], truth: &[usize])
         .sum()
 }
 
-/// CRC-32 of texts and labels, in order.
-fn fingerprint(rows: &[LabelledPetition]) -> String {
-    let mut h = crc32fast::Hasher::new();
-    for r in rows {
-        for part in [&r.title, &r.text, &r.label] {
-            h.update(part.as_bytes());
-            h.update(&[0]);
-        }
+/// The labels of rows as they are read, numbered by first appearance until all are known.
+#[derive(Default)]
+struct LabelsSeen {
+    ids: std::collections::HashMap<String, usize>,
+    names: Vec<String>,
+    of_rows: Vec<usize>,
+}
+
+impl LabelsSeen {
+    fn add(&mut self, label: &str) {
+        let id = match self.ids.get(label) {
+            Some(&id) => id,
+            None => {
+                self.names.push(label.to_string());
+                self.ids.insert(label.to_string(), self.names.len() - 1);
+                self.names.len() - 1
+            }
+        };
+        self.of_rows.push(id);
     }
-    format!("{:08x}", h.finalize())
+
+    /// The labels in sorted order (a model's label order), each row's index into them, and the
+    /// rows per label.
+    fn sorted(self) -> (Vec<String>, Vec<usize>, BTreeMap<String, usize>) {
+        let mut order: Vec<usize> = (0..self.names.len()).collect();
+        order.sort_by(|&a, &b| self.names[a].cmp(&self.names[b]));
+        let mut rank = vec![0; order.len()];
+        order.iter().enumerate().for_each(|(r, &id)| rank[id] = r);
+        let of_rows: Vec<usize> = self.of_rows.iter().map(|&id| rank[id]).collect();
+        let mut counts = vec![0; order.len()];
+        of_rows.iter().for_each(|&r| counts[r] += 1);
+        let mut names = self.names;
+        let labels: Vec<String> = order
+            .iter()
+            .map(|&id| std::mem::take(&mut names[id]))
+            .collect();
+        let label_counts = labels.iter().cloned().zip(counts).collect();
+        (labels, of_rows, label_counts)
+    }
 }
 
 /// Metrics of an engine on labelled rows, and which rows its best suggestion got right (to
@@ -433,4 +544,38 @@ pub fn evaluate(
         metrics: Metrics::compute(&labels, &truth, &ranked),
         top1_right,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_numbered_in_sorted_order_whatever_order_rows_come_in() {
+        let mut seen = LabelsSeen::default();
+        ["城管", "住建", "教育", "住建"]
+            .into_iter()
+            .for_each(|l| seen.add(l));
+        let (labels, of_rows, counts) = seen.sorted();
+        let mut sorted = labels.clone();
+        sorted.sort();
+        assert_eq!(labels, sorted);
+        let name = |i: usize| labels[of_rows[i]].as_str();
+        assert_eq!(
+            (name(0), name(1), name(2), name(3)),
+            ("城管", "住建", "教育", "住建")
+        );
+        assert_eq!(counts["住建"], 2);
+        assert_eq!(counts.values().sum::<usize>(), 4);
+    }
+
+    #[test]
+    fn calibration_uses_every_row_of_a_small_history_and_a_spread_of_a_large_one() {
+        assert_eq!(calibration_sample(3), [0, 1, 2]);
+        let n = 3 * CALIBRATION_ROWS + 1;
+        let sample = calibration_sample(n);
+        assert_eq!(sample.len(), CALIBRATION_ROWS);
+        assert!(sample.windows(2).all(|w| w[1] - w[0] == 3));
+        assert!(*sample.last().unwrap() >= n - 4);
+    }
 }

@@ -178,12 +178,6 @@ pub fn route(args: RouteArgs) -> Result<()> {
     Ok(())
 }
 
-/// Reads labelled rows, reporting what was read and skipped on standard error.
-pub(crate) fn read_labelled(args: &HistoryArgs) -> Result<Vec<LabelledPetition>> {
-    report_history(args)?;
-    labelled_rows(args)?.collect()
-}
-
 fn read_options(args: &HistoryArgs) -> ReadOptions {
     ReadOptions {
         format: None,
@@ -206,7 +200,7 @@ fn read_options(args: &HistoryArgs) -> ReadOptions {
 
 /// Streams the history once to tell on standard error what it holds: rows read and skipped,
 /// duplicates, conflicting and rare labels. Holds no text, so it works on any size of file.
-fn report_history(args: &HistoryArgs) -> Result<()> {
+pub(crate) fn report_history(args: &HistoryArgs) -> Result<()> {
     let mut counter = pr_history::SummaryCounter::default();
     let (path, encoding, skipped) = match (&args.history, &args.history_store) {
         (Some(path), _) => {
@@ -239,7 +233,9 @@ fn report_history(args: &HistoryArgs) -> Result<()> {
 
 /// The labelled rows of the history, read one at a time (bad rows are skipped or fail as
 /// [`report_history`] reported).
-fn labelled_rows(args: &HistoryArgs) -> Result<Box<dyn Iterator<Item = Result<LabelledPetition>>>> {
+pub(crate) fn labelled_rows(
+    args: &HistoryArgs,
+) -> Result<Box<dyn Iterator<Item = Result<LabelledPetition>>>> {
     let (source, records): (String, Box<dyn Iterator<Item = Result<pr_history::Record>>>) =
         match (&args.history, &args.history_store) {
             (Some(path), _) => (
@@ -503,11 +499,21 @@ pub fn eval(args: EvalArgs) -> Result<()> {
         history,
         catalogue,
     } = &args.target;
-    let rows = read_labelled(history)?;
+    report_history(history)?;
     let catalogue = paths::catalogue(catalogue.clone());
     let engine = load_engine(model, &catalogue)?;
-    let evaluation = pr_router::evaluate(&engine, &rows)?;
-    let Some(baseline_path) = &args.baseline else {
+    let baseline_engine = match &args.baseline {
+        Some(path) => Some(load_engine(path, &catalogue)?),
+        None => None,
+    };
+    let engines: Vec<&Engine> = std::iter::once(&engine)
+        .chain(baseline_engine.as_ref())
+        .collect();
+    let mut evaluations = pr_router::evaluate(&engines, labelled_rows(history)?)?.into_iter();
+    let evaluation = evaluations.next().expect("one evaluation per engine");
+    let (Some(baseline_path), Some(baseline_engine), Some(baseline)) =
+        (&args.baseline, &baseline_engine, evaluations.next())
+    else {
         if args.json {
             println!("{}", serde_json::to_string(&evaluation.metrics)?);
         } else {
@@ -521,8 +527,6 @@ pub fn eval(args: EvalArgs) -> Result<()> {
         }
         return Ok(());
     };
-    let baseline_engine = load_engine(baseline_path, &catalogue)?;
-    let baseline = pr_router::evaluate(&baseline_engine, &rows)?;
     let comparison = mcnemar(&evaluation.top1_right, &baseline.top1_right, 0.05);
     let deltas = label_deltas(&evaluation.metrics, &baseline.metrics);
     if args.json {
@@ -558,7 +562,7 @@ pub fn eval(args: EvalArgs) -> Result<()> {
     }
     println!(
         "McNemar on {} rows: new right where baseline wrong {}, baseline right where new wrong {}, p = {:.4}",
-        rows.len(),
+        evaluation.top1_right.len(),
         comparison.new_only_right,
         comparison.baseline_only_right,
         comparison.p_value

@@ -1,12 +1,13 @@
 //! The `promote` and `rollback` commands: a model registry directory whose `current` link the
 //! server loads (`serve --model DIR/current`).
 
-use crate::commands::{load_engine, read_labelled, ModelOnHistory};
+use crate::commands::{labelled_rows, load_engine, report_history, ModelOnHistory};
 use crate::paths;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use pr_model::{mcnemar, Verdict};
 use pr_registry::{Registry, ROLLBACK};
+use pr_router::Engine;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -46,15 +47,24 @@ pub fn promote(args: PromoteArgs) -> Result<()> {
     } = &args.candidate;
     let registry = Registry::open(&args.registry)?;
     let catalogue = paths::catalogue(catalogue.clone());
-    let rows = read_labelled(history)?;
-    let new = pr_router::evaluate(&load_engine(model, &catalogue)?, &rows)?;
+    report_history(history)?;
+    let new_engine = load_engine(model, &catalogue)?;
+    let current = registry.current()?;
+    let current_engine = match &current {
+        Some(current) => Some(load_engine(&current.model, &catalogue)?),
+        None => None,
+    };
+    let engines: Vec<&Engine> = std::iter::once(&new_engine)
+        .chain(current_engine.as_ref())
+        .collect();
+    let mut evaluations = pr_router::evaluate(&engines, labelled_rows(history)?)?.into_iter();
+    let new = evaluations.next().expect("one evaluation per engine");
     let mut action = "promote";
-    if let Some(current) = registry.current()? {
-        let old = pr_router::evaluate(&load_engine(&current.model, &catalogue)?, &rows)?;
+    if let (Some(current), Some(old)) = (current, evaluations.next()) {
         let c = mcnemar(&new.top1_right, &old.top1_right, 0.05);
         println!(
             "on {} rows: new accuracy {:.4} macro-F1 {:.4}; current (version {}) accuracy {:.4} macro-F1 {:.4}; McNemar p = {:.4}",
-            rows.len(),
+            new.top1_right.len(),
             new.metrics.accuracy,
             new.metrics.macro_f1,
             current.number,

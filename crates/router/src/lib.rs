@@ -12,6 +12,6 @@ pub use engine::{
 };
 pub use targets::{Target, Targets};
 pub use train::{
-    evaluate, expected_calibration_error, train, train_with_progress, Evaluation, LabelledPetition,
-    TrainError, TrainOptions, TrainReport, TrainStage, TrainingRows,
+    evaluate, expected_calibration_error, train, train_with_progress, EvalError, Evaluation,
+    LabelledPetition, TrainError, TrainOptions, TrainReport, TrainStage, TrainingRows,
 };

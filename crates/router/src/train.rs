@@ -506,44 +506,97 @@ pub struct Evaluation {
     pub top1_right: Vec<bool>,
 }
 
-/// Evaluates `engine` on labelled rows: metrics in the model's label space. Labels the model
-/// does not know count as errors.
+/// Why an evaluation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("{0}")]
+    Route(#[from] crate::RouteError),
+    /// Reading the rows failed.
+    #[error("{0}")]
+    Input(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Evaluates each of `engines` on the same labelled rows, read a chunk at a time so that a
+/// history larger than memory can be evaluated (and two models compared row by row in one
+/// pass). Metrics are in each model's label space; labels a model does not know count as
+/// errors.
 pub fn evaluate(
-    engine: &Engine,
-    rows: &[LabelledPetition],
-) -> Result<Evaluation, crate::RouteError> {
-    let mut labels: Vec<String> = engine.model().labels().to_vec();
-    let mut truth = Vec::with_capacity(rows.len());
-    for r in rows {
-        let t = match labels.iter().position(|l| *l == r.label) {
-            Some(t) => t,
+    engines: &[&Engine],
+    rows: impl TrainingRows,
+) -> Result<Vec<Evaluation>, EvalError> {
+    let mut tallies: Vec<Tally> = engines.iter().map(|e| Tally::new(e)).collect();
+    let mut rows = rows.map(|r| r.map_err(|e| EvalError::Input(e.into())));
+    loop {
+        let chunk: Vec<LabelledPetition> = rows.by_ref().take(4_096).collect::<Result<_, _>>()?;
+        if chunk.is_empty() {
+            break;
+        }
+        for (engine, tally) in engines.iter().zip(&mut tallies) {
+            let ranked: Vec<Vec<usize>> = chunk
+                .par_iter()
+                .map(|r| {
+                    engine
+                        .rank_labels(Petition {
+                            title: &r.title,
+                            content: &r.text,
+                        })
+                        .map(|ranked| ranked.into_iter().map(|(l, _)| l).collect())
+                })
+                .collect::<Result<_, _>>()?;
+            for (r, ranked) in chunk.iter().zip(ranked) {
+                tally.add(&r.label, ranked);
+            }
+        }
+    }
+    Ok(tallies.into_iter().map(Tally::finish).collect())
+}
+
+/// One engine's rankings of the rows evaluated so far, with the true labels.
+struct Tally {
+    /// The model's labels, then the labels it does not know, as met.
+    labels: Vec<String>,
+    index: std::collections::HashMap<String, usize>,
+    truth: Vec<usize>,
+    ranked: Vec<Vec<usize>>,
+}
+
+impl Tally {
+    fn new(engine: &Engine) -> Tally {
+        let labels = engine.model().labels().to_vec();
+        let index = labels.iter().cloned().zip(0..).collect();
+        Tally {
+            labels,
+            index,
+            truth: Vec::new(),
+            ranked: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, label: &str, ranked: Vec<usize>) {
+        let t = match self.index.get(label) {
+            Some(&t) => t,
             None => {
-                labels.push(r.label.clone());
-                labels.len() - 1
+                self.labels.push(label.to_string());
+                self.index.insert(label.to_string(), self.labels.len() - 1);
+                self.labels.len() - 1
             }
         };
-        truth.push(t);
+        self.truth.push(t);
+        self.ranked.push(ranked);
     }
-    let ranked: Vec<Vec<usize>> = rows
-        .par_iter()
-        .map(|r| {
-            engine
-                .rank_labels(Petition {
-                    title: &r.title,
-                    content: &r.text,
-                })
-                .map(|ranked| ranked.into_iter().map(|(l, _)| l).collect())
-        })
-        .collect::<Result<_, _>>()?;
-    let top1_right = truth
-        .iter()
-        .zip(&ranked)
-        .map(|(t, r)| r.first() == Some(t))
-        .collect();
-    Ok(Evaluation {
-        metrics: Metrics::compute(&labels, &truth, &ranked),
-        top1_right,
-    })
+
+    fn finish(self) -> Evaluation {
+        let top1_right = self
+            .truth
+            .iter()
+            .zip(&self.ranked)
+            .map(|(t, r)| r.first() == Some(t))
+            .collect();
+        Evaluation {
+            metrics: Metrics::compute(&self.labels, &self.truth, &self.ranked),
+            top1_right,
+        }
+    }
 }
 
 #[cfg(test)]

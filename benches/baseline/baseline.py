@@ -7,6 +7,7 @@ one document at a time, median per length group, then the whole unlabelled corpu
 Prints one JSON object. Run through compare.sh, which installs the packages.
 """
 
+import json
 import statistics
 import sys
 import time

@@ -185,6 +185,45 @@ fn history_row_without_text_is_reported_with_file_and_row() {
 }
 
 #[test]
+fn holdout_validates_on_one_fold_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history.jsonl");
+    write_jsonl(&history, &fixture_rows());
+    let model = dir.path().join("m.model");
+    let mut args = train_args(&history, &model, "4");
+    args.push("--holdout".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("held-out split (1/4 of the rows)"),
+        "{stderr}"
+    );
+    let card: Value =
+        serde_json::from_str(&std::fs::read_to_string(model.with_extension("card.json")).unwrap())
+            .unwrap();
+    let cv = &card["cross_validation"];
+    assert_eq!(cv["held_out_split"], true);
+    // The metrics are of the held-out quarter only; the model is fitted on every row.
+    assert_eq!(cv["fused"]["n"], 6);
+    assert_eq!(card["history"]["rows"], 24);
+
+    let mut without_folds = args.clone();
+    let at = without_folds.iter().position(|a| *a == "4").unwrap();
+    without_folds[at] = "1";
+    let e = run_err(&without_folds);
+    assert!(
+        e.contains("--holdout") && e.contains("--folds 2 or more"),
+        "{e}"
+    );
+}
+
+#[test]
 fn trains_from_a_gbk_export_with_chinese_headers() {
     let dir = tempfile::tempdir().unwrap();
     let history = dir.path().join("export.csv");

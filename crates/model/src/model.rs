@@ -45,12 +45,28 @@ pub struct HistoryInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CrossValidation {
     pub folds: usize,
+    /// Only one fold (1/`folds` of the rows, stratified) was held out, fitted around and
+    /// scored: a held-out split rather than k-fold cross-validation.
+    #[serde(default)]
+    pub held_out_split: bool,
     /// The linear model alone.
     pub model: Metrics,
     /// Model and keyword scores fused, as `route` answers.
     pub fused: Metrics,
     /// Mean |confidence − accuracy| over ten confidence bins (expected calibration error).
     pub calibration_error: f64,
+}
+
+impl CrossValidation {
+    /// How the metrics were obtained, for people: "5-fold cross-validation" or
+    /// "held-out split (1/10 of the rows)".
+    pub fn method(&self) -> String {
+        if self.held_out_split {
+            format!("held-out split (1/{} of the rows)", self.folds)
+        } else {
+            format!("{}-fold cross-validation", self.folds)
+        }
+    }
 }
 
 /// The model card: where the model came from and how good it is.

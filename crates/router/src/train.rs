@@ -33,6 +33,9 @@ pub struct TrainOptions {
     /// Cross-validation folds for the report and for fitting calibration and fusion;
     /// below 2 skips both (the model then uses plain softmax probabilities).
     pub folds: usize,
+    /// Hold out, fit around and score only the first fold (1/`folds` of the rows): a held-out
+    /// split, `folds` times less fitting than cross-validation, for large histories.
+    pub held_out_split: bool,
     /// Characters analysed per petition, as in routing.
     pub max_chars: usize,
     /// Name of the history file, for the model card.
@@ -194,6 +197,7 @@ pub fn train_with_progress(
                 &docs,
                 &targets_of_rows,
                 k,
+                options.held_out_split,
                 &params,
                 &labels,
                 &keywords,
@@ -245,13 +249,15 @@ pub fn train_with_progress(
     ))
 }
 
-/// k-fold cross-validation: the calibration and fusion fitted on the held-out predictions, and
-/// the metrics of the model alone and fused with the keywords.
+/// k-fold cross-validation (or a held-out split: the first fold only): the calibration and
+/// fusion fitted on the held-out predictions, and the metrics of the model alone and fused
+/// with the keywords on the held-out rows.
 #[allow(clippy::too_many_arguments)]
 fn cross_validate(
     docs: &SparseDocs,
     truth: &[usize],
     k: usize,
+    held_out_split: bool,
     params: &pr_model::ValidTrainParams,
     labels: &[String],
     keywords: &[RowKeywords],
@@ -259,21 +265,25 @@ fn cross_validate(
     progress: &(dyn Fn(TrainStage) + Sync),
 ) -> Result<(Calibration, CrossValidation), TrainError> {
     let folds = stratified_folds(truth, k, params.seed);
-    let scores = held_out_scores(docs, truth, &folds, k, params, progress)?;
+    let fitted = if held_out_split { 1 } else { k };
+    let (held, scores) = held_out_scores(docs, truth, &folds, fitted, params, progress)?;
+    let truth: Vec<usize> = held.iter().map(|&i| truth[i]).collect();
+    let keywords: Vec<&RowKeywords> = held.iter().map(|&i| &keywords[i]).collect();
     progress(TrainStage::Calibration);
     let sample = calibration_sample(truth.len());
-    let temperature = fit_temperature(&scores, truth, &sample);
+    let temperature = fit_temperature(&scores, &truth, &sample);
     let model_ranked: Vec<Vec<usize>> = scores.iter().map(|s| ranking(s)).collect();
-    let (fusion, fused) = fit_fusion(&scores, temperature, keywords, targets, truth, &sample)?;
+    let (fusion, fused) = fit_fusion(&scores, temperature, &keywords, targets, &truth, &sample)?;
     let fused_ranked: Vec<Vec<usize>> = fused
         .iter()
         .map(|r| r.iter().map(|&(l, _)| l).collect())
         .collect();
     let cv = CrossValidation {
         folds: k,
-        model: Metrics::compute(labels, truth, &model_ranked),
-        fused: Metrics::compute(labels, truth, &fused_ranked),
-        calibration_error: expected_calibration_error(&fused, truth),
+        held_out_split,
+        model: Metrics::compute(labels, &truth, &model_ranked),
+        fused: Metrics::compute(labels, &truth, &fused_ranked),
+        calibration_error: expected_calibration_error(&fused, &truth),
     };
     let calibration = Calibration {
         temperature,
@@ -282,20 +292,25 @@ fn cross_validate(
     Ok((calibration, cv))
 }
 
-/// Scores of every row by a model that did not see it. The folds are fitted in parallel.
+/// The rows of the first `fitted` folds, ascending, each scored by a model that did
+/// not see it. The folds are fitted in parallel.
+#[allow(clippy::type_complexity)]
 fn held_out_scores(
     docs: &SparseDocs,
     truth: &[usize],
     folds: &[usize],
-    k: usize,
+    fitted: usize,
     params: &pr_model::ValidTrainParams,
     progress: &(dyn Fn(TrainStage) + Sync),
-) -> Result<Vec<Vec<f32>>, TrainError> {
+) -> Result<(Vec<usize>, Vec<Vec<f32>>), TrainError> {
     let n_labels = truth.iter().max().map_or(0, |m| m + 1);
-    let per_fold: Vec<(Vec<usize>, Vec<Vec<f32>>)> = (0..k)
+    let per_fold: Vec<(Vec<usize>, Vec<Vec<f32>>)> = (0..fitted)
         .into_par_iter()
         .map(|f| {
-            progress(TrainStage::Fold { fold: f, folds: k });
+            progress(TrainStage::Fold {
+                fold: f,
+                folds: fitted,
+            });
             let (train_rows, test_rows): (Vec<usize>, Vec<usize>) =
                 (0..truth.len()).partition(|&i| folds[i] != f);
             let train = DatasetBase::new(
@@ -317,13 +332,12 @@ fn held_out_scores(
             Ok((test_rows, scores))
         })
         .collect::<Result<_, TrainError>>()?;
-    let mut scores = vec![Vec::new(); truth.len()];
-    for (test_rows, fold_scores) in per_fold {
-        for (i, s) in test_rows.into_iter().zip(fold_scores) {
-            scores[i] = s;
-        }
-    }
-    Ok(scores)
+    let mut held: Vec<(usize, Vec<f32>)> = per_fold
+        .into_iter()
+        .flat_map(|(rows, scores)| rows.into_iter().zip(scores))
+        .collect();
+    held.sort_unstable_by_key(|&(i, _)| i);
+    Ok(held.into_iter().unzip())
 }
 
 /// At most this many held-out rows fit the calibration: the temperature and the fusion layer
@@ -395,7 +409,7 @@ impl RowKeywords {
 fn fit_fusion(
     scores: &[Vec<f32>],
     temperature: f32,
-    keywords: &[RowKeywords],
+    keywords: &[&RowKeywords],
     targets: &Targets,
     truth: &[usize],
     sample: &[usize],

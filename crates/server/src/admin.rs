@@ -35,6 +35,7 @@ pub fn model_info(loaded: &Loaded) -> pb::ModelInfo {
             .as_ref()
             .map(|cv| pb::TrainingMetrics {
                 folds: cv.folds as u32,
+                held_out_split: cv.held_out_split,
                 n: cv.fused.n as u32,
                 accuracy: cv.fused.accuracy,
                 macro_f1: cv.fused.macro_f1,

@@ -52,19 +52,24 @@ async fn outcomes_become_labelled_history(store: &str, dir: &std::path::Path) {
         first_suggestion.push(r.suggestions[0].department_code.clone());
     }
     // An outcome right after routing: the petition is committed first.
-    router
-        .record_outcome(outcome("case-0", "human_resources_social_security", false))
+    for (id, department, returned) in [
+        ("case-0", "human_resources_social_security", false),
+        ("case-9", "urban_management", true),
+    ] {
+        let recorded = router
+            .record_outcome(outcome(id, department, returned))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(recorded.routing_known, "{id}");
+    }
+    // Routed by another replica (or never): stored all the same, and said so.
+    let elsewhere = router
+        .record_outcome(outcome("routed-elsewhere", "water", false))
         .await
-        .unwrap();
-    router
-        .record_outcome(outcome("case-9", "urban_management", true))
-        .await
-        .unwrap();
-    let unknown = router
-        .record_outcome(outcome("never-routed", "water", false))
-        .await
-        .unwrap_err();
-    assert_status(&unknown, Code::NotFound, "never-routed");
+        .unwrap()
+        .into_inner();
+    assert!(!elsewhere.routing_known);
     let empty = router
         .record_outcome(outcome("case-1", " ", false))
         .await
@@ -88,7 +93,8 @@ async fn outcomes_become_labelled_history(store: &str, dir: &std::path::Path) {
     let metrics = server.metrics_text();
     assert!(
         metrics.contains("petition_router_outcomes_total{")
-            && metrics.contains(r#"returned="true""#),
+            && metrics.contains(r#"returned="true""#)
+            && metrics.contains("petition_router_outcomes_without_routing_total 1"),
         "{metrics}"
     );
     server.signal("TERM");
@@ -150,6 +156,73 @@ async fn outcomes_become_labelled_history(store: &str, dir: &std::path::Path) {
     assert!(stderr.contains("2 rows read"), "{stderr}");
     let card = std::fs::read_to_string(model.with_extension("card.json")).unwrap();
     assert!(card.contains("feedback store"), "{card}");
+}
+
+#[test]
+fn acknowledged_outcomes_survive_a_killed_server_with_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:{}", dir.path().join("feedback.db").display());
+    runtime().block_on(acknowledged_outcomes_survive_a_kill(&store, dir.path()));
+}
+
+#[test]
+fn acknowledged_outcomes_survive_a_killed_server_with_postgres() {
+    let schema = pr_feedback::testing::PgSchema::new();
+    let dir = tempfile::tempdir().unwrap();
+    runtime().block_on(acknowledged_outcomes_survive_a_kill(
+        &schema.url,
+        dir.path(),
+    ));
+}
+
+/// Routes and records outcomes, kills the server with SIGKILL (no shutdown, no flush) as soon
+/// as the last outcome is acknowledged, and finds every acknowledged outcome in the store.
+async fn acknowledged_outcomes_survive_a_kill(store: &str, dir: &std::path::Path) {
+    let server = Server::start(&["--feedback-store", store]);
+    let mut router = server.router().await;
+    let rows = fixture_rows();
+    for (i, (text, _)) in rows.iter().enumerate() {
+        let request = pb::RouteRequest {
+            request_id: format!("kill-{i}"),
+            content: text.to_string(),
+            ..Default::default()
+        };
+        router.route(request).await.unwrap();
+        // Acknowledged: it must be on disk now.
+        let recorded = router
+            .record_outcome(outcome(&format!("kill-{i}"), "water", i % 2 == 0))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(recorded.routing_known);
+    }
+    server.signal("KILL");
+    let (clean, _) = tokio::task::spawn_blocking(move || server.wait())
+        .await
+        .unwrap();
+    assert!(!clean, "SIGKILL ends the process without a clean exit");
+    let exported = dir.join("after-kill.jsonl");
+    run_ok(&[
+        "export-history",
+        "--store",
+        store,
+        "--out",
+        exported.to_str().unwrap(),
+    ]);
+    let mut ids: Vec<String> = std::fs::read_to_string(&exported)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    ids.sort();
+    let mut expected: Vec<String> = (0..rows.len()).map(|i| format!("kill-{i}")).collect();
+    expected.sort();
+    assert_eq!(ids, expected);
 }
 
 #[tokio::test]

@@ -45,18 +45,26 @@ const SCHEMA: &str = "
     );
     CREATE INDEX IF NOT EXISTS routed_at ON routed (routed_at);
     CREATE TABLE IF NOT EXISTS outcomes (
-        request_id TEXT PRIMARY KEY REFERENCES routed (request_id) ON DELETE CASCADE,
+        request_id TEXT PRIMARY KEY,
         final_department TEXT NOT NULL,
         returned BIGINT NOT NULL,
         note TEXT NOT NULL,
         recorded_at BIGINT NOT NULL
-    );";
+    );
+    CREATE INDEX IF NOT EXISTS outcomes_recorded_at ON outcomes (recorded_at);";
+
+/// Outcomes may arrive for petitions this store never kept (routed by another replica, or
+/// before their routing is committed): stores made when outcomes had to reference a routed
+/// petition drop that constraint. SQLite enforces it only under `PRAGMA foreign_keys`, which
+/// is no longer set.
+const POSTGRES_MIGRATION: &str =
+    "ALTER TABLE outcomes DROP CONSTRAINT IF EXISTS outcomes_request_id_fkey;";
 
 impl Backend {
     pub(crate) fn sqlite(path: &std::path::Path) -> Result<Backend, DbError> {
         let c = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
         c.execute_batch(&format!(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; {SCHEMA}"
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; {SCHEMA}"
         ))
         .map_err(|e| e.to_string())?;
         Ok(Backend::Sqlite(c))
@@ -66,6 +74,8 @@ impl Backend {
     pub(crate) fn postgres(url: &str) -> Result<Backend, DbError> {
         let mut c = postgres::Client::connect(url, postgres::NoTls).map_err(|e| e.to_string())?;
         c.batch_execute(SCHEMA).map_err(|e| e.to_string())?;
+        c.batch_execute(POSTGRES_MIGRATION)
+            .map_err(|e| e.to_string())?;
         Ok(Backend::Postgres(c))
     }
 

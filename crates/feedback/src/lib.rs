@@ -93,8 +93,6 @@ pub enum FeedbackError {
     Url(String),
     #[error("feedback store {store}: {error}")]
     Database { store: String, error: String },
-    #[error("no routed petition has request id {0:?} (never routed with this id, or past the retention period)")]
-    UnknownRequest(String),
 }
 
 /// The feedback store.
@@ -189,9 +187,11 @@ impl Store {
             .map_err(|e| self.db(e))
     }
 
-    /// Records an outcome, committed before this returns. The petition must have been routed
-    /// with the same request id and still be kept; returns how it was routed.
-    pub fn record_outcome(&self, outcome: &Outcome) -> Result<Recorded, FeedbackError> {
+    /// Records an outcome, committed before this returns; returns how the petition was routed
+    /// when this store keeps its routing. An outcome whose routing is not kept (routed by
+    /// another replica, or past retention) is stored all the same (来件必登) and joins its
+    /// routing if that arrives later.
+    pub fn record_outcome(&self, outcome: &Outcome) -> Result<Option<Recorded>, FeedbackError> {
         let mut backend = self.backend();
         let routed = backend
             .query(
@@ -200,13 +200,10 @@ impl Store {
                 &[Kind::Text, Kind::Text],
             )
             .map_err(|e| self.db(e))?;
-        let Some(row) = routed.first() else {
-            return Err(FeedbackError::UnknownRequest(outcome.request_id.clone()));
-        };
-        let recorded = Recorded {
+        let recorded = routed.first().map(|row| Recorded {
             model_version: row[0].text(),
             suggested: serde_json::from_str(&row[1].text()).unwrap_or_default(),
-        };
+        });
         let values = vec![
             Value::Text(outcome.request_id.clone()),
             Value::Text(outcome.final_department.clone()),
@@ -220,15 +217,16 @@ impl Store {
         Ok(recorded)
     }
 
-    /// Forgets routed petitions (and their outcomes) routed before `before` (Unix seconds);
-    /// returns how many.
+    /// Forgets routed petitions (and their outcomes) routed before `before` (Unix seconds),
+    /// and outcomes recorded before it whose routing is not kept; returns how many petitions.
     pub fn purge_before(&self, before: i64) -> Result<usize, FeedbackError> {
         let mut backend = self.backend();
         let at = [vec![Value::Int(before)]];
         backend
             .execute_all(
                 "DELETE FROM outcomes WHERE request_id IN
-                 (SELECT request_id FROM routed WHERE routed_at < $1)",
+                 (SELECT request_id FROM routed WHERE routed_at < $1)
+                 OR (recorded_at < $1 AND request_id NOT IN (SELECT request_id FROM routed))",
                 &at,
             )
             .map_err(|e| self.db(e))?;
@@ -424,7 +422,10 @@ mod tests {
                 store.record_outcome(&outcome("a", "labour")).unwrap();
                 let mut returned = outcome("b", "urban_management");
                 returned.returned = true;
-                let recorded = store.record_outcome(&returned).unwrap();
+                let recorded = store
+                    .record_outcome(&returned)
+                    .unwrap()
+                    .expect("b was routed here");
                 assert_eq!(recorded.first(), Some("housing"));
             }
             let store = Store::open(url).unwrap();
@@ -461,15 +462,38 @@ mod tests {
     }
 
     #[test]
-    fn unknown_requests_and_bad_urls_are_refused_clearly() {
+    fn outcomes_of_petitions_routed_elsewhere_are_kept_and_join_their_routing_later() {
         on_both(|url| {
             let store = Store::open(url).unwrap();
-            let e = store
-                .record_outcome(&outcome("nope", "labour"))
-                .unwrap_err();
-            assert!(matches!(e, FeedbackError::UnknownRequest(_)), "{url}: {e}");
-            assert!(e.to_string().contains("\"nope\""), "{e}");
+            // Routed by another replica whose write has not landed yet.
+            assert_eq!(
+                store
+                    .record_outcome(&outcome("elsewhere", "labour"))
+                    .unwrap(),
+                None
+            );
+            assert!(store.history().unwrap().is_empty(), "{url}");
+            store
+                .record_routed(&[routed("elsewhere", 50, &["labour"])])
+                .unwrap();
+            let rows = store.history().unwrap();
+            assert_eq!(rows.len(), 1, "{url}");
+            assert_eq!(
+                (rows[0].label.as_str(), rows[0].top1_right),
+                ("labour", true)
+            );
+            // An outcome whose routing never arrives goes with the retention period.
+            store.record_outcome(&outcome("never", "water")).unwrap();
+            store.purge_before(200).unwrap();
+            store
+                .record_routed(&[routed("never", 300, &["water"])])
+                .unwrap();
+            assert!(store.history().unwrap().is_empty(), "{url}");
         });
+    }
+
+    #[test]
+    fn bad_urls_are_refused_clearly() {
         let e = Store::open("mysql://somewhere").err().unwrap().to_string();
         assert!(
             e.contains("sqlite:PATH") && e.contains("postgres://"),

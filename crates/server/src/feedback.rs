@@ -60,9 +60,13 @@ impl Feedback {
             })
     }
 
-    /// Records an outcome durably (blocking: call it off the async workers). Petitions still
-    /// queued are committed first, so an outcome may follow its routing at once.
-    pub fn outcome(&self, outcome: &Outcome) -> Result<Recorded, pr_feedback::FeedbackError> {
+    /// Records an outcome durably (blocking: call it off the async workers); returns its
+    /// routing when the store keeps it. Petitions still queued are committed first, so an
+    /// outcome may follow its routing at once.
+    pub fn outcome(
+        &self,
+        outcome: &Outcome,
+    ) -> Result<Option<Recorded>, pr_feedback::FeedbackError> {
         self.flush();
         self.store().record_outcome(outcome)
     }

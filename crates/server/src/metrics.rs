@@ -52,6 +52,7 @@ pub struct Metrics {
     reloads: Family<OutcomeLabels, Counter>,
     feedback_dropped: Counter,
     outcomes: Family<RoutingOutcomeLabels, Counter>,
+    outcomes_without_routing: Counter,
 }
 
 impl Metrics {
@@ -102,6 +103,13 @@ impl Metrics {
              whether the department sent the case back (returned, 退单)",
             outcomes.clone(),
         );
+        let outcomes_without_routing = Counter::default();
+        registry.register(
+            "outcomes_without_routing",
+            "Recorded outcomes whose routing the store did not keep (routed by another replica, \
+             never routed with that id, or past retention): stored, not counted in outcomes",
+            outcomes_without_routing.clone(),
+        );
         let feedback_dropped = Counter::default();
         registry.register(
             "feedback_dropped",
@@ -119,6 +127,7 @@ impl Metrics {
             reloads,
             feedback_dropped,
             outcomes,
+            outcomes_without_routing,
         })
     }
 
@@ -169,8 +178,12 @@ impl Metrics {
             .set(1);
     }
 
-    /// Counts a recorded outcome against the routing it belongs to.
-    pub fn outcome(&self, routed: &pr_feedback::Recorded, outcome: &pr_feedback::Outcome) {
+    /// Counts a recorded outcome against the routing it belongs to, when that is kept.
+    pub fn outcome(&self, routed: Option<&pr_feedback::Recorded>, outcome: &pr_feedback::Outcome) {
+        let Some(routed) = routed else {
+            self.outcomes_without_routing.inc();
+            return;
+        };
         let right = |yes: bool| if yes { "right" } else { "wrong" };
         let final_department = outcome.final_department.as_str();
         self.outcomes

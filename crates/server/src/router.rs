@@ -158,10 +158,7 @@ impl Shared {
         })
         .await
         .map_err(|e| Status::internal(format!("the feedback task failed: {e}")))?
-        .map_err(|e| match e {
-            pr_feedback::FeedbackError::UnknownRequest(_) => Status::not_found(e.to_string()),
-            other => Status::internal(format!("the feedback store failed: {other}; retry later")),
-        })
+        .map_err(|e| Status::internal(format!("the feedback store failed: {e}; retry later")))
     }
 
     /// Queues a routed petition with a request id for its outcome, when a store is configured.
@@ -405,15 +402,15 @@ impl RouterService for RouterApi {
             shared
                 .with_feedback(move |shared, feedback| {
                     let recorded = feedback.outcome(&stored)?;
-                    shared.metrics.outcome(&recorded, &stored);
-                    Ok(())
+                    shared.metrics.outcome(recorded.as_ref(), &stored);
+                    Ok(recorded.is_some())
                 })
                 .await
         }
         .await;
         let result = shared.metrics.counted("RecordOutcome", result);
-        tracing::debug!(request_id = %request_id, status = ?status_code(&result), "outcome");
-        result.map(|()| Response::new(pb::RecordOutcomeResponse {}))
+        tracing::debug!(request_id = %request_id, status = ?status_code(&result), routing_known = ?result.as_ref().ok(), "outcome");
+        result.map(|routing_known| Response::new(pb::RecordOutcomeResponse { routing_known }))
     }
 
     async fn list_departments(

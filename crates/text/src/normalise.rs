@@ -36,6 +36,31 @@ pub fn normalise_into(raw: &str, max_chars: usize, out: &mut String) -> Normalis
     let bytes = raw.as_bytes();
     let mut pos = 0usize;
     while pos < raw.len() {
+        if is_cjk_at(bytes, pos) {
+            // Most of a petition: a run of CJK ideographs is copied as it is, in one piece,
+            // instead of being decoded and encoded again character by character.
+            let needed = 1 + usize::from(pending_space);
+            if chars + needed > max_chars {
+                return Normalised {
+                    chars,
+                    truncated: true,
+                };
+            }
+            if pending_space {
+                out.push(' ');
+                chars += 1;
+                pending_space = false;
+            }
+            let start = pos;
+            pos += 3;
+            chars += 1;
+            while chars < max_chars && is_cjk_at(bytes, pos) {
+                pos += 3;
+                chars += 1;
+            }
+            out.push_str(&raw[start..pos]);
+            continue;
+        }
         let Some(c) = raw[pos..].chars().next() else {
             break;
         };
@@ -81,6 +106,17 @@ pub fn normalise_into(raw: &str, max_chars: usize, out: &mut String) -> Normalis
     Normalised {
         chars,
         truncated: false,
+    }
+}
+
+/// True when a CJK ideograph of U+4E00..=U+9FFF starts at `pos` of valid UTF-8: its three
+/// bytes run from E4 B8 80 to E9 BF BF.
+#[inline]
+fn is_cjk_at(bytes: &[u8], pos: usize) -> bool {
+    match bytes.get(pos) {
+        Some(0xE5..=0xE9) => true,
+        Some(0xE4) => bytes.get(pos + 1).is_some_and(|&b| b >= 0xB8),
+        _ => false,
     }
 }
 
@@ -187,6 +223,23 @@ mod tests {
         let r = normalise_into("一二三", 3, &mut out);
         assert!(!r.truncated);
         assert_eq!(out, "一二三");
+    }
+
+    #[test]
+    fn ideograph_runs_normalise_like_single_characters() {
+        // Around both ends of U+4E00..=U+9FFF, where the copied runs start and stop.
+        let text: String = [
+            '\u{4DFF}', '\u{4E00}', '\u{9FFF}', '\u{A000}', 'Ａ', '一', '\u{4E00}',
+        ]
+        .iter()
+        .collect();
+        let one_by_one: String = text.chars().filter_map(fold_char).collect();
+        assert_eq!(normalise(&text), one_by_one);
+        let mut out = String::new();
+        let r = normalise_into("一二三四五", 3, &mut out);
+        assert_eq!((out.as_str(), r.chars, r.truncated), ("一二三", 3, true));
+        let r = normalise_into("  一二 三", 4, &mut out);
+        assert_eq!((out.as_str(), r.chars, r.truncated), ("一二 三", 4, false));
     }
 
     #[test]

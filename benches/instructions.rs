@@ -1,0 +1,48 @@
+//! Instructions per route(), counted by callgrind: repeatable whatever else the machine is
+//! doing, unlike times. Routes every petition of each length group once to warm up, then once
+//! more inside `measured`, which callgrind is told to count:
+//!
+//! ```sh
+//! cargo bench --bench instructions --no-run
+//! valgrind --tool=callgrind --toggle-collect='*measured*' target/release/deps/instructions-<hash> median_230
+//! ```
+//! and divide the collected instructions by the petitions it prints.
+
+mod common;
+
+use pr_router::{Engine, Petition};
+use std::hint::black_box;
+
+#[inline(never)]
+fn measured(engine: &Engine, texts: &[String]) {
+    for text in texts {
+        let petition = Petition {
+            title: "",
+            content: text,
+        };
+        black_box(engine.route(petition, 3).unwrap());
+    }
+}
+
+fn main() {
+    let wanted: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let engine = common::engine();
+    let (source, groups) = common::petitions_by_length();
+    for (name, texts) in groups {
+        if !wanted.is_empty() && !wanted.contains(&name) {
+            continue;
+        }
+        for text in &texts {
+            let petition = Petition {
+                title: "",
+                content: text,
+            };
+            black_box(engine.route(petition, 3).unwrap());
+        }
+        measured(&engine, &texts);
+        println!("{source}/{name}: {} petitions counted", texts.len());
+    }
+}

@@ -148,46 +148,44 @@ impl LinearClassifier {
         (self.rows[start], self.rows[start + 1 + label])
     }
 
-    /// Writes the row of each bucket into `rows` (`None` for buckets the model does not know).
+    /// Calls `found(i, row)` for the `i`-th of `buckets` that the model knows, in order.
     /// Looking all rows up before summing lets the independent cache misses overlap.
-    pub fn lookup_rows<I>(&self, buckets: I, rows: &mut Vec<Option<u32>>)
+    pub fn lookup_rows<I>(&self, buckets: I, mut found: impl FnMut(usize, u32))
     where
         I: Iterator<Item = u32> + Clone,
     {
-        rows.clear();
         let mut ahead = buckets.clone().skip(PREFETCH_AHEAD);
-        for b in buckets {
+        for (i, b) in buckets.enumerate() {
             if let Some(slot) = ahead.next().and_then(|a| self.index.get(a as usize)) {
                 prefetch(slot);
             }
-            rows.push(self.row_of(b));
+            if let Some(row) = self.row_of(b) {
+                found(i, row);
+            }
         }
     }
 
     /// Writes the score of every label for term frequencies `x` into `out`.
     pub fn scores_into<I>(&self, x: I, out: &mut Vec<f32>)
     where
-        I: Iterator<Item = (u32, f32)> + Clone,
+        I: Iterator<Item = (u32, f32)>,
     {
-        self.sum_rows(x.filter_map(|(b, v)| Some((self.row_of(b)?, v))), out);
+        let known: Vec<(u32, f32)> = x.filter_map(|(b, v)| Some((self.row_of(b)?, v))).collect();
+        self.sum_rows(&known, out);
     }
 
     /// Writes the label scores of `(row, term frequency)` pairs into `out` and returns the
     /// factor that scaled the idf-weighted values to unit length (0 for no known feature).
-    pub fn sum_rows<I>(&self, x: I, out: &mut Vec<f32>) -> f32
-    where
-        I: Iterator<Item = (u32, f32)> + Clone,
-    {
+    pub fn sum_rows(&self, x: &[(u32, f32)], out: &mut Vec<f32>) -> f32 {
         // Whole rows are summed, idf lane included, then the label lanes are moved to the front.
         let stride = self.stride();
         out.clear();
         out.resize(stride, 0.0);
         let mut sq = 0f32;
-        let mut ahead = x.clone().skip(PREFETCH_AHEAD);
-        for (row, value) in x {
-            if let Some(slot) = ahead
-                .next()
-                .and_then(|(a, _)| self.rows.get(a as usize * stride))
+        for (j, &(row, value)) in x.iter().enumerate() {
+            if let Some(slot) = x
+                .get(j + PREFETCH_AHEAD)
+                .and_then(|&(a, _)| self.rows.get(a as usize * stride))
             {
                 prefetch(slot);
             }

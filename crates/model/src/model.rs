@@ -5,7 +5,7 @@ use crate::classifier::LinearClassifier;
 use crate::metrics::Metrics;
 use crate::params::ValidTrainParams;
 use crate::ModelError;
-use pr_text::{term_weight, DocFeatures, FeatureConfig, FeatureExtractor, FeatureKind, Scratch};
+use pr_text::{DocFeatures, FeatureConfig, FeatureExtractor, FeatureKind, Scratch};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -198,13 +198,14 @@ impl Model {
     /// [`Model::top_terms`] needs to explain them without looking the features up again.
     pub fn score(&self, doc: &DocFeatures, out: &mut DocScores) {
         let c = &self.classifier;
-        c.lookup_rows(doc.features.iter().map(|f| f.bucket), &mut out.rows);
-        let known = out
-            .rows
-            .iter()
-            .zip(&doc.counts)
-            .filter_map(|(r, &n)| Some(((*r)?, term_weight(n))));
-        out.scale = c.sum_rows(known, &mut out.scores);
+        let weights = pr_text::term_weights();
+        let known = &mut out.known;
+        known.clear();
+        c.lookup_rows(doc.features.iter().map(|f| f.bucket), |i, row| {
+            known.features.push(i as u32);
+            known.rows.push((row, weights[usize::from(doc.counts[i])]));
+        });
+        out.scale = c.sum_rows(&known.rows, &mut out.scores);
     }
 
     /// Calibrated probabilities from raw scores, in place.
@@ -234,16 +235,15 @@ impl Model {
         // What a feature must beat to enter: zero until the list is full, then its weakest.
         // One test that soon almost always fails keeps the loop free of mispredicted branches.
         let mut floor = 0.0;
-        for ((f, &n), row) in doc.features.iter().zip(&doc.counts).zip(&scored.rows) {
-            let Some(row) = *row else { continue };
-            let v = term_weight(n);
+        let known = &scored.known;
+        for (&feature, &(row, value)) in known.features.iter().zip(&known.rows) {
             let (idf, weight) = self.classifier.weight(row, label);
-            let c = weight * v * idf * scored.scale;
+            let c = weight * value * idf * scored.scale;
             if c <= floor {
                 continue;
             }
             let at = contributions.partition_point(|&(d, _)| d >= c);
-            contributions.insert(at, (c, f));
+            contributions.insert(at, (c, &doc.features[feature as usize]));
             if contributions.len() > keep {
                 contributions.pop();
             }
@@ -280,10 +280,26 @@ impl Model {
 pub struct DocScores {
     /// Raw score per label (probabilities after [`Model::probabilities`]).
     pub scores: Vec<f32>,
-    /// Per feature of the document: its weight row, `None` when the model does not know it.
-    rows: Vec<Option<u32>>,
+    /// The features of the document that the model knows.
+    known: Known,
     /// Factor that scaled the document to unit length.
     scale: f32,
+}
+
+/// The features of a document that the model knows, in feature order, as parallel columns.
+#[derive(Debug, Default, Clone)]
+struct Known {
+    /// Index into the document's features.
+    features: Vec<u32>,
+    /// Weight row and term weight (before idf and scaling) of each.
+    rows: Vec<(u32, f32)>,
+}
+
+impl Known {
+    fn clear(&mut self) {
+        self.features.clear();
+        self.rows.clear();
+    }
 }
 
 /// `softmax(t · x)` in place, numerically stable.

@@ -26,7 +26,7 @@ struct FitData<'a> {
     /// with no kept column.
     scale: Vec<f32>,
     /// [`pr_text::term_weight`] of every count.
-    term_weights: [f32; 256],
+    term_weights: &'static [f32; 256],
 }
 
 impl<'a> FitData<'a> {
@@ -47,7 +47,7 @@ impl<'a> FitData<'a> {
             docs,
             idf,
             scale: Vec::new(),
-            term_weights: std::array::from_fn(|n| pr_text::term_weight(n as u8)),
+            term_weights: pr_text::term_weights(),
         };
         data.scale = (0..docs.len())
             .map(|i| {

@@ -11,8 +11,8 @@ mod normalise;
 mod segment;
 
 pub use features::{
-    term_weight, DocFeatures, Feature, FeatureConfig, FeatureConfigError, FeatureExtractor,
-    FeatureKind, Scratch,
+    term_weight, term_weights, DocFeatures, Feature, FeatureConfig, FeatureConfigError,
+    FeatureExtractor, FeatureKind, Scratch,
 };
 pub use normalise::{normalise, normalise_into, Normalised};
 pub use segment::Segmenter;

@@ -29,15 +29,18 @@ impl Segmenter {
         Segmenter { jieba, hmm }
     }
 
+    /// The word tokens of `text` in order, without whitespace and punctuation tokens.
+    pub fn words<'t>(&self, text: &'t str) -> impl Iterator<Item = &'t str> {
+        self.jieba
+            .cut(text, self.hmm)
+            .into_iter()
+            .map(|t| t.word)
+            .filter(|w| w.chars().any(is_word_char))
+    }
+
     /// Appends the word tokens of `text` to `out`, dropping whitespace and punctuation tokens.
     pub fn cut_into<'t>(&self, text: &'t str, out: &mut Vec<&'t str>) {
-        out.extend(
-            self.jieba
-                .cut(text, self.hmm)
-                .into_iter()
-                .map(|t| t.word)
-                .filter(|w| w.chars().any(is_word_char)),
-        );
+        out.extend(self.words(text));
     }
 
     /// The word tokens of `text`.

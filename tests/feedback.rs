@@ -17,28 +17,43 @@ fn outcome(id: &str, department: &str, returned: bool) -> pb::RecordOutcomeReque
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Runtime::new().unwrap()
+/// Runs `check(store URL, scratch directory)` on a fresh SQLite store.
+fn on_sqlite<F: std::future::Future<Output = ()>>(
+    check: impl FnOnce(String, std::path::PathBuf) -> F,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:{}", dir.path().join("feedback.db").display());
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(check(store, dir.path().to_path_buf()));
+}
+
+/// Runs `check(store URL, scratch directory)` on a fresh PostgreSQL schema.
+fn on_postgres<F: std::future::Future<Output = ()>>(
+    check: impl FnOnce(String, std::path::PathBuf) -> F,
+) {
+    // Created and dropped outside the runtime: the PostgreSQL client blocks.
+    let schema = pr_feedback::testing::PgSchema::new();
+    let dir = tempfile::tempdir().unwrap();
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(check(schema.url.clone(), dir.path().to_path_buf()));
 }
 
 #[test]
 fn outcomes_become_labelled_history_with_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = format!("sqlite:{}", dir.path().join("feedback.db").display());
-    runtime().block_on(outcomes_become_labelled_history(&store, dir.path()));
+    on_sqlite(outcomes_become_labelled_history);
 }
 
 #[test]
 fn outcomes_become_labelled_history_with_postgres() {
-    // Created and dropped outside the runtime: the PostgreSQL client blocks.
-    let schema = pr_feedback::testing::PgSchema::new();
-    let dir = tempfile::tempdir().unwrap();
-    runtime().block_on(outcomes_become_labelled_history(&schema.url, dir.path()));
+    on_postgres(outcomes_become_labelled_history);
 }
 
 /// Routes the fixture petitions with ids, records outcomes, checks online accuracy, stops the
 /// server and exports the confirmed routings from `store`.
-async fn outcomes_become_labelled_history(store: &str, dir: &std::path::Path) {
+async fn outcomes_become_labelled_history(store: String, dir: std::path::PathBuf) {
+    let store = store.as_str();
     let server = Server::start(&["--feedback-store", store]);
     let mut router = server.router().await;
     let mut first_suggestion = Vec::new();
@@ -160,24 +175,18 @@ async fn outcomes_become_labelled_history(store: &str, dir: &std::path::Path) {
 
 #[test]
 fn acknowledged_outcomes_survive_a_killed_server_with_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = format!("sqlite:{}", dir.path().join("feedback.db").display());
-    runtime().block_on(acknowledged_outcomes_survive_a_kill(&store, dir.path()));
+    on_sqlite(acknowledged_outcomes_survive_a_kill);
 }
 
 #[test]
 fn acknowledged_outcomes_survive_a_killed_server_with_postgres() {
-    let schema = pr_feedback::testing::PgSchema::new();
-    let dir = tempfile::tempdir().unwrap();
-    runtime().block_on(acknowledged_outcomes_survive_a_kill(
-        &schema.url,
-        dir.path(),
-    ));
+    on_postgres(acknowledged_outcomes_survive_a_kill);
 }
 
 /// Routes and records outcomes, kills the server with SIGKILL (no shutdown, no flush) as soon
 /// as the last outcome is acknowledged, and finds every acknowledged outcome in the store.
-async fn acknowledged_outcomes_survive_a_kill(store: &str, dir: &std::path::Path) {
+async fn acknowledged_outcomes_survive_a_kill(store: String, dir: std::path::PathBuf) {
+    let store = store.as_str();
     let server = Server::start(&["--feedback-store", store]);
     let mut router = server.router().await;
     let rows = fixture_rows();

@@ -31,34 +31,29 @@ pub fn normalise(raw: &str) -> String {
 /// characters removed, runs of whitespace collapsed to one space, no leading or trailing space.
 pub fn normalise_into(raw: &str, max_chars: usize, out: &mut String) -> Normalised {
     out.clear();
-    let mut chars = 0usize;
-    let mut pending_space = false;
+    let mut w = Writer {
+        out,
+        chars: 0,
+        pending_space: false,
+        max_chars,
+    };
     let bytes = raw.as_bytes();
     let mut pos = 0usize;
     while pos < raw.len() {
         if is_cjk_at(bytes, pos) {
             // Most of a petition: a run of CJK ideographs is copied as it is, in one piece,
             // instead of being decoded and encoded again character by character.
-            let needed = 1 + usize::from(pending_space);
-            if chars + needed > max_chars {
-                return Normalised {
-                    chars,
-                    truncated: true,
-                };
-            }
-            if pending_space {
-                out.push(' ');
-                chars += 1;
-                pending_space = false;
+            if !w.room_for_one() {
+                return w.done(true);
             }
             let start = pos;
             pos += 3;
-            chars += 1;
-            while chars < max_chars && is_cjk_at(bytes, pos) {
+            w.chars += 1;
+            while w.chars < max_chars && is_cjk_at(bytes, pos) {
                 pos += 3;
-                chars += 1;
+                w.chars += 1;
             }
-            out.push_str(&raw[start..pos]);
+            w.out.push_str(&raw[start..pos]);
             continue;
         }
         let Some(c) = raw[pos..].chars().next() else {
@@ -85,27 +80,47 @@ pub fn normalise_into(raw: &str, max_chars: usize, out: &mut String) -> Normalis
         pos = next;
         let Some(m) = mapped else { continue };
         if m == ' ' {
-            pending_space = chars > 0;
+            w.pending_space = w.chars > 0;
             continue;
         }
-        let needed = 1 + usize::from(pending_space);
-        if chars + needed > max_chars {
-            return Normalised {
-                chars,
-                truncated: true,
-            };
+        if !w.room_for_one() {
+            return w.done(true);
         }
-        if pending_space {
-            out.push(' ');
-            chars += 1;
-            pending_space = false;
-        }
-        out.push(m);
-        chars += 1;
+        w.out.push(m);
+        w.chars += 1;
     }
-    Normalised {
-        chars,
-        truncated: false,
+    w.done(false)
+}
+
+/// The output of [`normalise_into`] as it is written.
+struct Writer<'o> {
+    out: &'o mut String,
+    chars: usize,
+    /// Whitespace was seen since the last character written: one space goes before the next.
+    pending_space: bool,
+    max_chars: usize,
+}
+
+impl Writer<'_> {
+    /// Makes room for one more character: writes the pending space, if any. False when the
+    /// character (and its space) would pass `max_chars`: the text is truncated there.
+    fn room_for_one(&mut self) -> bool {
+        if self.chars + 1 + usize::from(self.pending_space) > self.max_chars {
+            return false;
+        }
+        if self.pending_space {
+            self.out.push(' ');
+            self.chars += 1;
+            self.pending_space = false;
+        }
+        true
+    }
+
+    fn done(self, truncated: bool) -> Normalised {
+        Normalised {
+            chars: self.chars,
+            truncated,
+        }
     }
 }
 

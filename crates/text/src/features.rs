@@ -334,13 +334,18 @@ struct SortScratch {
     counts: Vec<u32>,
 }
 
-/// Below this many keys a comparison sort beats the radix sort's counting passes.
+/// Below this many keys a comparison sort beats the counting pass.
 const RADIX_MIN_KEYS: usize = 128;
+/// Bins holding more keys than this (long repetitive text) are sorted by comparison, so that
+/// no input makes the insertion sort quadratic.
+const INSERTION_MAX_KEYS: usize = 16;
 
 /// Sorts `bucket << 32 | position` keys by bucket (`hash_bits` wide), keeping positions in
-/// order within a bucket: a stable LSD radix sort in passes of at most 11 bits. A petition has
-/// about a thousand raw features and the comparison sort was a quarter of routing's
-/// instructions; two counting passes cost a fraction of that. Keys are distinct (the position
+/// order within a bucket. A petition has about a thousand raw features and the comparison sort
+/// was a quarter of routing's instructions: one counting pass on the top bits of the bucket
+/// scatters the keys, in order, into about half as many bins as there are keys; each bin's
+/// few keys are then put in order by insertion (two full LSD radix passes cost 3× more, most
+/// of it in clearing and summing their 2 × 1,024 counters). Keys are distinct (the position
 /// is part of them), so the result equals `sort_unstable`'s.
 fn sort_by_bucket(scratch: &mut SortScratch, hash_bits: u8) {
     let SortScratch {
@@ -353,29 +358,47 @@ fn sort_by_bucket(scratch: &mut SortScratch, hash_bits: u8) {
         return;
     }
     let bits = u32::from(hash_bits);
-    let passes = bits.div_ceil(11);
-    let digit = bits.div_ceil(passes);
-    let mask = (1u64 << digit) - 1;
+    let bin_bits = (keys.len().ilog2() - 1).min(bits);
+    let shift = 32 + bits - bin_bits;
     // Every slot is overwritten by the scatter below: only the length matters.
     spare.resize(keys.len(), 0);
-    counts.resize(1 << digit, 0);
-    for pass in 0..passes {
-        let shift = 32 + pass * digit;
-        let starts = &mut counts[..];
-        starts.fill(0);
-        for &k in keys.iter() {
-            starts[((k >> shift) & mask) as usize] += 1;
+    counts.clear();
+    counts.resize(1 << bin_bits, 0);
+    for &k in keys.iter() {
+        counts[(k >> shift) as usize] += 1;
+    }
+    let mut sum = 0;
+    for c in counts.iter_mut() {
+        (*c, sum) = (sum, sum + *c);
+    }
+    for &k in keys.iter() {
+        let bin = &mut counts[(k >> shift) as usize];
+        spare[*bin as usize] = k;
+        *bin += 1;
+    }
+    std::mem::swap(keys, spare);
+    // Each counter now holds the end of its bin.
+    let mut start = 0;
+    for &end in counts.iter() {
+        let bin = &mut keys[start..end as usize];
+        if bin.len() > INSERTION_MAX_KEYS {
+            bin.sort_unstable();
+        } else {
+            insertion_sort(bin);
         }
-        let mut sum = 0;
-        for s in starts.iter_mut() {
-            (*s, sum) = (sum, sum + *s);
+        start = end as usize;
+    }
+}
+
+fn insertion_sort(keys: &mut [u64]) {
+    for i in 1..keys.len() {
+        let k = keys[i];
+        let mut j = i;
+        while j > 0 && keys[j - 1] > k {
+            keys[j] = keys[j - 1];
+            j -= 1;
         }
-        for &k in keys.iter() {
-            let d = ((k >> shift) & mask) as usize;
-            spare[starts[d] as usize] = k;
-            starts[d] += 1;
-        }
-        std::mem::swap(keys, spare);
+        keys[j] = k;
     }
 }
 
@@ -483,27 +506,42 @@ mod tests {
     }
 
     #[test]
-    fn radix_sort_orders_like_a_comparison_sort() {
-        // Deterministic pseudo-random buckets with many repeats, at several widths.
+    fn bucket_sort_orders_like_a_comparison_sort() {
+        // Deterministic pseudo-random buckets with many repeats, at several widths and sizes,
+        // and a repetitive text's few buckets interleaved thousands of times (large bins).
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut random = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut cases: Vec<(u8, Vec<u64>)> = Vec::new();
         for bits in [12u8, 20, 23, 26] {
-            let mut state = 0x2545_f491_4f6c_dd1du64;
-            let mut keys: Vec<u64> = (0..3_000u64)
-                .map(|i| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    let bucket = (state >> 40) & ((1 << bits) - 1) & !0xf;
-                    (bucket << 32) | i
-                })
-                .collect();
+            for n in [100u64, 128, 600, 3_000] {
+                let keys = (0..n)
+                    .map(|i| ((random() >> 40) & ((1 << bits) - 1) & !0xf) << 32 | i)
+                    .collect();
+                cases.push((bits, keys));
+            }
+        }
+        let few = [7u64, 900_000, 3, 900_001];
+        cases.push((
+            20,
+            (0..20_000u64)
+                .map(|i| few[i as usize % 4] << 32 | i)
+                .collect(),
+        ));
+        for (bits, keys) in cases {
             let mut expected = keys.clone();
             expected.sort_unstable();
+            let n = keys.len();
             let mut scratch = SortScratch {
-                keys: std::mem::take(&mut keys),
+                keys,
                 ..SortScratch::default()
             };
             sort_by_bucket(&mut scratch, bits);
-            assert_eq!(scratch.keys, expected, "hash_bits {bits}");
+            assert_eq!(scratch.keys, expected, "hash_bits {bits}, {n} keys");
         }
     }
 

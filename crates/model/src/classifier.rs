@@ -181,6 +181,30 @@ impl LinearClassifier {
         let stride = self.stride();
         out.clear();
         out.resize(stride, 0.0);
+        let sq = if stride == LANES {
+            // Up to 7 labels (a category model): the sums stay in registers, not in `out`.
+            let mut sums = [[0f32; LANES]];
+            let sq = self.accumulate(x, &mut sums);
+            out.copy_from_slice(&sums[0]);
+            sq
+        } else {
+            self.accumulate(x, out.as_chunks_mut::<LANES>().0)
+        };
+        out.copy_within(1..=self.n_labels, 0);
+        out.truncate(self.n_labels);
+        // Scaling after the sum equals scaling each value first: one pass instead of two.
+        let scale = if sq > 0.0 { sq.sqrt().recip() } else { 0.0 };
+        for (o, b) in out.iter_mut().zip(&self.bias) {
+            *o = *o * scale + b;
+        }
+        scale
+    }
+
+    /// Adds each row of `x`, times its value times its idf, to `sums` (one chunk per lane
+    /// group of a row); returns the squared length of the idf-weighted values.
+    #[inline(always)]
+    fn accumulate(&self, x: &[(u32, f32)], sums: &mut [[f32; LANES]]) -> f32 {
+        let stride = self.stride();
         let mut sq = 0f32;
         for (j, &(row, value)) in x.iter().enumerate() {
             if let Some(slot) = x
@@ -193,25 +217,13 @@ impl LinearClassifier {
             let packed = &self.rows[start..start + stride];
             let v = value * packed[0];
             sq += v * v;
-            for (o, w) in out
-                .as_chunks_mut::<LANES>()
-                .0
-                .iter_mut()
-                .zip(packed.as_chunks::<LANES>().0)
-            {
+            for (o, w) in sums.iter_mut().zip(packed.as_chunks::<LANES>().0) {
                 for lane in 0..LANES {
                     o[lane] += w[lane] * v;
                 }
             }
         }
-        out.copy_within(1..=self.n_labels, 0);
-        out.truncate(self.n_labels);
-        // Scaling after the sum equals scaling each value first: one pass instead of two.
-        let scale = if sq > 0.0 { sq.sqrt().recip() } else { 0.0 };
-        for (o, b) in out.iter_mut().zip(&self.bias) {
-            *o = *o * scale + b;
-        }
-        scale
+        sq
     }
 }
 

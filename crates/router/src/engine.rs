@@ -179,11 +179,12 @@ thread_local! {
 }
 
 /// The text analysed for a petition: title and content, the same at training and routing.
-pub fn petition_text(title: &str, content: &str) -> String {
+/// Most petitions have no title: their content is analysed as it is, without a copy.
+pub fn petition_text<'a>(title: &str, content: &'a str) -> std::borrow::Cow<'a, str> {
     if title.trim().is_empty() {
-        content.to_string()
+        content.into()
     } else {
-        format!("{title}\n{content}")
+        format!("{title}\n{content}").into()
     }
 }
 

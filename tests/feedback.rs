@@ -153,6 +153,36 @@ async fn outcomes_become_labelled_history(store: String, dir: std::path::PathBuf
     ]);
     let metrics: serde_json::Value = serde_json::from_str(&summary).unwrap();
     assert_eq!(metrics["n"], 2);
+    // As CSV too, for admins who open it in a spreadsheet; the readers take it back.
+    let csv = dir.join("confirmed.csv");
+    run_ok(&[
+        "export-history",
+        "--store",
+        store,
+        "--out",
+        csv.to_str().unwrap(),
+    ]);
+    let written = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        written.starts_with(
+            "\u{feff}id,title,text,label,model_version,suggested,top1_right,returned\n"
+        ),
+        "{written}"
+    );
+    assert!(written.contains(fixture_rows()[0].0), "{written}");
+    let default_model =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default.model");
+    let from_csv = run_ok(&[
+        "eval",
+        "--model",
+        default_model.to_str().unwrap(),
+        "--history",
+        csv.to_str().unwrap(),
+        "--json",
+    ]);
+    let from_csv: serde_json::Value = serde_json::from_str(&from_csv).unwrap();
+    assert_eq!(from_csv["n"], 2);
+    assert_eq!(from_csv["accuracy"], metrics["accuracy"]);
     // And training reads the store directly.
     let model = dir.join("from-store.model");
     let out = run(&[

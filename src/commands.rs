@@ -347,14 +347,10 @@ pub fn train(args: TrainArgs) -> Result<()> {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
     };
     // Stages: features, each fold, calibration, final fit. Drawn only on a terminal.
-    let steps = if options.folds >= 2 {
-        if options.held_out_split {
-            4
-        } else {
-            options.folds + 3
-        }
-    } else {
-        2
+    let steps = match (options.folds >= 2, options.held_out_split) {
+        (false, _) => 2,
+        (true, true) => 4,
+        (true, false) => options.folds + 3,
     };
     let bar = indicatif::ProgressBar::new(steps as u64).with_style(
         indicatif::ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} {msg}")

@@ -40,15 +40,37 @@ fn on_postgres<F: std::future::Future<Output = ()>>(
         .block_on(check(schema.url.clone(), dir.path().to_path_buf()));
 }
 
-#[test]
-fn outcomes_become_labelled_history_with_sqlite() {
-    on_sqlite(outcomes_become_labelled_history);
+/// Runs `export-history` from `store` into `out`; returns what it wrote.
+fn export(store: &str, out: &std::path::Path) -> String {
+    run_ok(&[
+        "export-history",
+        "--store",
+        store,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    std::fs::read_to_string(out).unwrap()
 }
 
-#[test]
-fn outcomes_become_labelled_history_with_postgres() {
-    on_postgres(outcomes_become_labelled_history);
+/// Two tests of `scenario`, named `SCENARIO::sqlite` and `SCENARIO::postgres`.
+macro_rules! on_both_stores {
+    ($scenario:ident) => {
+        mod $scenario {
+            #[test]
+            fn sqlite() {
+                super::on_sqlite(super::$scenario);
+            }
+
+            #[test]
+            fn postgres() {
+                super::on_postgres(super::$scenario);
+            }
+        }
+    };
 }
+
+on_both_stores!(outcomes_become_labelled_history);
+on_both_stores!(acknowledged_outcomes_survive_a_kill);
 
 /// Routes the fixture petitions with ids, records outcomes, checks online accuracy, stops the
 /// server and exports the confirmed routings from `store`.
@@ -121,15 +143,7 @@ async fn outcomes_become_labelled_history(store: String, dir: std::path::PathBuf
     assert!(!log.contains(fixture_rows()[0].0), "{log}");
 
     let exported = dir.join("confirmed.jsonl");
-    run_ok(&[
-        "export-history",
-        "--store",
-        store,
-        "--out",
-        exported.to_str().unwrap(),
-    ]);
-    let rows: Vec<serde_json::Value> = std::fs::read_to_string(&exported)
-        .unwrap()
+    let rows: Vec<serde_json::Value> = export(store, &exported)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
@@ -140,29 +154,24 @@ async fn outcomes_become_labelled_history(store: String, dir: std::path::PathBuf
     assert_eq!(rows[0]["top1_right"], true);
     assert_eq!(rows[1]["returned"], true);
     // The export is a history the readers accept.
-    let summary = run_ok(&[
-        "eval",
-        "--model",
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("models/default.model")
-            .to_str()
-            .unwrap(),
-        "--history",
-        exported.to_str().unwrap(),
-        "--json",
-    ]);
-    let metrics: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    let default_model =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default.model");
+    let eval = |history: &std::path::Path| -> serde_json::Value {
+        let out = run_ok(&[
+            "eval",
+            "--model",
+            default_model.to_str().unwrap(),
+            "--history",
+            history.to_str().unwrap(),
+            "--json",
+        ]);
+        serde_json::from_str(&out).unwrap()
+    };
+    let metrics = eval(&exported);
     assert_eq!(metrics["n"], 2);
     // As CSV too, for admins who open it in a spreadsheet; the readers take it back.
     let csv = dir.join("confirmed.csv");
-    run_ok(&[
-        "export-history",
-        "--store",
-        store,
-        "--out",
-        csv.to_str().unwrap(),
-    ]);
-    let written = std::fs::read_to_string(&csv).unwrap();
+    let written = export(store, &csv);
     assert!(
         written.starts_with(
             "\u{feff}id,title,text,label,model_version,suggested,top1_right,returned\n"
@@ -170,17 +179,7 @@ async fn outcomes_become_labelled_history(store: String, dir: std::path::PathBuf
         "{written}"
     );
     assert!(written.contains(fixture_rows()[0].0), "{written}");
-    let default_model =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default.model");
-    let from_csv = run_ok(&[
-        "eval",
-        "--model",
-        default_model.to_str().unwrap(),
-        "--history",
-        csv.to_str().unwrap(),
-        "--json",
-    ]);
-    let from_csv: serde_json::Value = serde_json::from_str(&from_csv).unwrap();
+    let from_csv = eval(&csv);
     assert_eq!(from_csv["n"], 2);
     assert_eq!(from_csv["accuracy"], metrics["accuracy"]);
     // And training reads the store directly.
@@ -201,16 +200,6 @@ async fn outcomes_become_labelled_history(store: String, dir: std::path::PathBuf
     assert!(stderr.contains("2 rows read"), "{stderr}");
     let card = std::fs::read_to_string(model.with_extension("card.json")).unwrap();
     assert!(card.contains("feedback store"), "{card}");
-}
-
-#[test]
-fn acknowledged_outcomes_survive_a_killed_server_with_sqlite() {
-    on_sqlite(acknowledged_outcomes_survive_a_kill);
-}
-
-#[test]
-fn acknowledged_outcomes_survive_a_killed_server_with_postgres() {
-    on_postgres(acknowledged_outcomes_survive_a_kill);
 }
 
 /// Routes and records outcomes, kills the server with SIGKILL (no shutdown, no flush) as soon
@@ -240,16 +229,7 @@ async fn acknowledged_outcomes_survive_a_kill(store: String, dir: std::path::Pat
         .await
         .unwrap();
     assert!(!clean, "SIGKILL ends the process without a clean exit");
-    let exported = dir.join("after-kill.jsonl");
-    run_ok(&[
-        "export-history",
-        "--store",
-        store,
-        "--out",
-        exported.to_str().unwrap(),
-    ]);
-    let mut ids: Vec<String> = std::fs::read_to_string(&exported)
-        .unwrap()
+    let mut ids: Vec<String> = export(store, &dir.join("after-kill.jsonl"))
         .lines()
         .map(|l| {
             serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]

@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import normalize
 
-from pipeline import DATA, Features, load_keywords, texts
+from pipeline import DATA, Features, history, load_keywords
 
 THRESHOLDS = (0.5, 0.7, 0.9, 0.95, 0.99)
 
@@ -24,11 +24,9 @@ def main():
     parser.add_argument("history", help="labelled JSONL, relative to ../shared/data")
     args = parser.parse_args()
     load_keywords()
-    rows = texts(DATA / args.history)
-    docs = [f"{r.get('title') or ''}\n{r['text']}".strip() for r in rows]
-    labels = np.array([r["label"] for r in rows])
-    similarity = np.empty(len(rows))
-    agrees = np.empty(len(rows), dtype=bool)
+    docs, labels = history(DATA / args.history)
+    similarity = np.empty(len(docs))
+    agrees = np.empty(len(docs), dtype=bool)
     unseen = 0
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=42)
     for train, test in folds.split(docs, labels):
@@ -50,8 +48,8 @@ def main():
         })
     print(json.dumps({
         "history": args.history,
-        "n": len(rows),
-        "label_unseen_in_training_fold": round(unseen / len(rows), 4),
+        "n": len(docs),
+        "label_unseen_in_training_fold": round(unseen / len(docs), 4),
         "nearest_neighbour": by_similarity,
     }, ensure_ascii=False))
 

@@ -7,6 +7,7 @@ import pathlib
 import tomllib
 
 import jieba
+import numpy as np
 from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -17,6 +18,14 @@ DATA = ROOT.parent / "shared" / "data"
 def texts(path):
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def history(path):
+    """A labelled history as the texts analysed (title and text together, as `train` does)
+    and a numpy array of labels."""
+    rows = texts(path)
+    docs = [f"{r.get('title') or ''}\n{r['text']}".strip() for r in rows]
+    return docs, np.array([r["label"] for r in rows])
 
 
 def words(text):

@@ -13,7 +13,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
-from pipeline import DATA, Features, load_keywords, texts
+from pipeline import DATA, Features, history, load_keywords
 
 
 def main():
@@ -23,11 +23,9 @@ def main():
     parser.add_argument("--char-ngrams", default="1-2")
     args = parser.parse_args()
     load_keywords()
-    rows = texts(DATA / args.history)
-    docs = [f"{r.get('title') or ''}\n{r['text']}".strip() for r in rows]
-    labels = np.array([r["label"] for r in rows])
+    docs, labels = history(DATA / args.history)
     low, high = (int(n) for n in args.char_ngrams.split("-"))
-    predicted = np.empty(len(rows), dtype=object)
+    predicted = np.empty(len(docs), dtype=object)
     top3 = 0
     # Labels with fewer rows than folds make scikit-learn warn; they are kept, as in train.
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=42)
@@ -42,10 +40,10 @@ def main():
     print(json.dumps({
         "history": args.history,
         "features": f"words 1-{args.word_ngrams}, chars {args.char_ngrams}",
-        "n": len(rows),
+        "n": len(docs),
         "accuracy": round(accuracy_score(labels, predicted), 4),
         "macro_f1": round(f1_score(labels, predicted, average="macro"), 4),
-        "top3_accuracy": round(top3 / len(rows), 4),
+        "top3_accuracy": round(top3 / len(docs), 4),
     }, ensure_ascii=False))
 
 

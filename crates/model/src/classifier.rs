@@ -168,15 +168,18 @@ impl LinearClassifier {
     /// Writes the score of every label for term frequencies `x` into `out`.
     pub fn scores_into<I>(&self, x: I, out: &mut Vec<f32>)
     where
-        I: Iterator<Item = (u32, f32)>,
+        I: Iterator<Item = (u32, f32)> + Clone,
     {
-        let known: Vec<(u32, f32)> = x.filter_map(|(b, v)| Some((self.row_of(b)?, v))).collect();
-        self.sum_rows(&known, out);
+        self.sum_rows(x.filter_map(|(b, v)| Some((self.row_of(b)?, v))), out);
     }
 
     /// Writes the label scores of `(row, term frequency)` pairs into `out` and returns the
     /// factor that scaled the idf-weighted values to unit length (0 for no known feature).
-    pub fn sum_rows(&self, x: &[(u32, f32)], out: &mut Vec<f32>) -> f32 {
+    /// `x` is walked twice (a clone runs ahead to prefetch), so it should be cheap to advance.
+    pub fn sum_rows<I>(&self, x: I, out: &mut Vec<f32>) -> f32
+    where
+        I: Iterator<Item = (u32, f32)> + Clone,
+    {
         // Whole rows are summed, idf lane included, then the label lanes are moved to the front.
         let stride = self.stride();
         out.clear();
@@ -203,13 +206,17 @@ impl LinearClassifier {
     /// Adds each row of `x`, times its value times its idf, to `sums` (one chunk per lane
     /// group of a row); returns the squared length of the idf-weighted values.
     #[inline(always)]
-    fn accumulate(&self, x: &[(u32, f32)], sums: &mut [[f32; LANES]]) -> f32 {
+    fn accumulate<I>(&self, x: I, sums: &mut [[f32; LANES]]) -> f32
+    where
+        I: Iterator<Item = (u32, f32)> + Clone,
+    {
         let stride = self.stride();
         let mut sq = 0f32;
-        for (j, &(row, value)) in x.iter().enumerate() {
-            if let Some(slot) = x
-                .get(j + PREFETCH_AHEAD)
-                .and_then(|&(a, _)| self.rows.get(a as usize * stride))
+        let mut ahead = x.clone().skip(PREFETCH_AHEAD);
+        for (row, value) in x {
+            if let Some(slot) = ahead
+                .next()
+                .and_then(|(a, _)| self.rows.get(a as usize * stride))
             {
                 prefetch(slot);
             }

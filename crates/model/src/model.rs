@@ -205,7 +205,7 @@ impl Model {
             known.features.push(i as u32);
             known.rows.push((row, weights[usize::from(doc.counts[i])]));
         });
-        out.scale = c.sum_rows(&known.rows, &mut out.scores);
+        out.scale = c.sum_rows(known.rows.iter().copied(), &mut out.scores);
     }
 
     /// Calibrated probabilities from raw scores, in place.

@@ -1,0 +1,34 @@
+//! China's administrative divisions (gazetteer) and place extraction from petition text, for
+//! 属地管理: which province, city, district / county and town a petition is about, and which
+//! place a department's name starts with.
+//!
+//! Data: NBS 统计用区划代码 2023 (provinces, cities, counties, towns; no villages) from the npm
+//! package china-division 2.7.0, embedded and parsed once ([`Gazetteer::shipped`]); see
+//! `data/README.md`.
+//!
+//! ```
+//! use pr_locality::{Aliases, Gazetteer, Level};
+//!
+//! let g = Gazetteer::shipped();
+//! let dalian = g.lookup("大连")[0];
+//! let matcher = g.matcher(Some(dalian), &Aliases::none()).unwrap(); // build once, reuse
+//! let mentions = matcher.find("甘井子区红旗街道某小区停车难");
+//! let r = g.resolve(&mentions, Some(dalian));
+//! let place = r.place.unwrap();
+//! assert_eq!(g.get(place).unwrap().name, "红旗街道");
+//! assert_eq!(g.names(place).county, Some("甘井子区"));
+//! assert_eq!(g.ancestor_at(place, Level::City), Some(dalian));
+//! ```
+
+mod code;
+mod gazetteer;
+mod matcher;
+mod names;
+mod resolve;
+mod unit;
+
+pub use code::{Code, Level, ParseCodeError};
+pub use gazetteer::{Division, Gazetteer, GazetteerError, NameKind, PlaceNames};
+pub use matcher::{Aliases, Mention, PlaceMatcher};
+pub use resolve::Resolution;
+pub use unit::UnitName;

@@ -24,6 +24,7 @@ fn route_all(engine: &Engine, texts: &[String]) {
         let petition = Petition {
             title: "",
             content: text,
+            region: "",
         };
         black_box(engine.route(petition, 3).unwrap());
     }

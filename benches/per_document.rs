@@ -16,6 +16,7 @@ fn route(engine: &pr_router::Engine, text: &str) {
     let petition = Petition {
         title: "",
         content: text,
+        region: "",
     };
     std::hint::black_box(
         engine

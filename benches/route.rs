@@ -27,6 +27,7 @@ fn bench(c: &mut Criterion) {
                             Petition {
                                 title: "",
                                 content: &texts[i],
+                                region: "",
                             },
                             3,
                         )
@@ -36,7 +37,7 @@ fn bench(c: &mut Criterion) {
         });
         // Everything route() does except building the evidence and the owned answer: the
         // difference to `route` is what explanation terms, keyword evidence and strings cost.
-        // Fusion itself (a 4-weight logistic layer over 8 candidates) is inside both.
+        // Fusion itself (a 10-input logistic layer over 8 or more candidates) is inside both.
         g.bench_function("rank_without_evidence", |b| {
             b.iter(|| {
                 i = (i + 1) % texts.len();
@@ -45,6 +46,7 @@ fn bench(c: &mut Criterion) {
                         .rank_labels(Petition {
                             title: "",
                             content: &texts[i],
+                            region: "",
                         })
                         .unwrap(),
                 )

@@ -53,6 +53,7 @@ fn route_micros(engine: &Engine, text: &str) -> f64 {
         Petition {
             title: "",
             content: text,
+            region: "",
         },
         3,
     );

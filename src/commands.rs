@@ -20,13 +20,49 @@ pub struct RouteArgs {
     #[arg(long)]
     catalogue: Option<PathBuf>,
     /// Petition title, if it has one.
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", conflicts_with = "batch")]
     title: String,
     /// How many departments to suggest.
     #[arg(long, default_value_t = 3)]
     top_k: usize,
+    /// The place the petition comes from, as the intake desk knows it (district, county or
+    /// town, e.g. 甘井子区): it decides the locality (属地管理). With --batch it applies to every
+    /// row instead of the file's region column.
+    #[arg(long)]
+    region: Option<String>,
+    /// Route every petition of a history file (JSONL, CSV / TSV, Excel; labels not needed) and
+    /// print one JSON line per row, in file order: {"id","row","routing"} or {"id","row","error"}.
+    #[arg(long, value_name = "FILE")]
+    batch: Option<PathBuf>,
+    #[command(flatten)]
+    batch_columns: BatchColumns,
     /// Petition text, or - to read it from standard input.
-    text: String,
+    #[arg(required_unless_present = "batch", conflicts_with = "batch")]
+    text: Option<String>,
+}
+
+/// Columns and encoding of a `route --batch` file.
+#[derive(Args)]
+pub struct BatchColumns {
+    /// Id column of the batch file [default: recognised headers such as id, 编号].
+    #[arg(long, requires = "batch")]
+    id_column: Option<Column>,
+    /// Title column of the batch file [default: recognised headers such as 标题].
+    #[arg(long, requires = "batch")]
+    title_column: Option<Column>,
+    /// Text column of the batch file [default: recognised headers such as 内容, 留言详情].
+    #[arg(long, requires = "batch")]
+    text_column: Option<Column>,
+    /// Region column of the batch file [default: recognised headers such as region, 区域,
+    /// 所属区县, 属地].
+    #[arg(long, requires = "batch")]
+    region_column: Option<Column>,
+    /// Text encoding of the batch file: utf-8, gbk or gb18030 [default: detected].
+    #[arg(long, requires = "batch")]
+    encoding: Option<Encoding>,
+    /// Worksheet of an Excel / ODS batch file [default: the first].
+    #[arg(long, requires = "batch")]
+    sheet: Option<String>,
 }
 
 /// Which columns of a history file hold what, and what to do with bad rows.
@@ -52,6 +88,10 @@ pub struct HistoryArgs {
     /// Label column [default: recognised headers such as 受理单位, 承办单位, 一级分类].
     #[arg(long)]
     label_column: Option<Column>,
+    /// Region column: the intake desk's district or town [default: recognised headers such
+    /// as region, 区域, 所属区县, 属地; none is needed].
+    #[arg(long)]
+    region_column: Option<Column>,
     /// Skip rows without text or label (each is reported) instead of stopping at the first.
     #[arg(long)]
     skip_bad_rows: bool,
@@ -124,10 +164,14 @@ pub struct EvalArgs {
     /// F1 change per label and McNemar's test of whether the difference is chance.
     #[arg(long)]
     baseline: Option<PathBuf>,
-    /// Print one JSON object (n, accuracy, macro_f1, top3_accuracy, per_label, confused; with
-    /// --baseline: model, baseline, comparison, per_label_f1_delta).
+    /// Print one JSON object (n, accuracy, macro_f1, top3_accuracy, per_label, confused,
+    /// locality_accuracy, locality_n; with --baseline: model, baseline, comparison,
+    /// per_label_f1_delta).
     #[arg(long)]
     json: bool,
+    /// Ignore the history's region column: route on the text alone.
+    #[arg(long)]
+    no_region_hint: bool,
 }
 
 fn parse_class_weight(s: &str) -> Result<ClassWeight, String> {
@@ -161,25 +205,76 @@ pub(crate) fn load_engine(model: &Path, catalogue: &Path) -> Result<Engine> {
 }
 
 pub fn route(args: RouteArgs) -> Result<()> {
-    let text = if args.text == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .context("cannot read the petition from standard input")?;
-        s
-    } else {
-        args.text
+    if let Some(file) = &args.batch {
+        let engine = load_engine(&paths::model(args.model), &paths::catalogue(args.catalogue))?;
+        return crate::batch::route_file(
+            &engine,
+            file,
+            &batch_options(&args.batch_columns),
+            args.region.as_deref(),
+            args.top_k,
+        );
+    }
+    // clap waives `requires = "batch"` when TEXT (which conflicts with --batch) is given.
+    if let Some(flag) = args.batch_columns.given() {
+        bail!("{flag} describes the file of --batch FILE: give --batch FILE, or drop {flag}");
+    }
+    let text = match args.text.as_deref() {
+        Some("-") => {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .context("cannot read the petition from standard input")?;
+            s
+        }
+        Some(text) => text.to_string(),
+        None => bail!("give the petition TEXT, - to read it from standard input, or --batch FILE"),
     };
     let engine = load_engine(&paths::model(args.model), &paths::catalogue(args.catalogue))?;
     let routing = engine.route(
         Petition {
             title: &args.title,
             content: &text,
+            region: args.region.as_deref().unwrap_or(""),
         },
         args.top_k,
     )?;
     println!("{}", serde_json::to_string_pretty(&routing)?);
     Ok(())
+}
+
+impl BatchColumns {
+    /// The first option given, if any.
+    fn given(&self) -> Option<&'static str> {
+        [
+            (self.id_column.is_some(), "--id-column"),
+            (self.title_column.is_some(), "--title-column"),
+            (self.text_column.is_some(), "--text-column"),
+            (self.region_column.is_some(), "--region-column"),
+            (self.encoding.is_some(), "--encoding"),
+            (self.sheet.is_some(), "--sheet"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
+}
+
+/// How `route --batch` reads its file: labels ignored, bad rows kept for their error lines.
+fn batch_options(c: &BatchColumns) -> ReadOptions {
+    ReadOptions {
+        format: None,
+        columns: Columns {
+            id: c.id_column.clone(),
+            title: c.title_column.clone(),
+            text: c.text_column.clone(),
+            label: None,
+            region: c.region_column.clone(),
+        },
+        labels: Labels::Ignored,
+        on_bad_row: OnBadRow::Skip,
+        encoding: c.encoding,
+        sheet: c.sheet.clone(),
+    }
 }
 
 fn read_options(args: &HistoryArgs) -> ReadOptions {
@@ -190,6 +285,7 @@ fn read_options(args: &HistoryArgs) -> ReadOptions {
             title: args.title_column.clone(),
             text: args.text_column.clone(),
             label: args.label_column.clone(),
+            region: args.region_column.clone(),
         },
         labels: Labels::Required,
         on_bad_row: if args.skip_bad_rows {
@@ -204,7 +300,7 @@ fn read_options(args: &HistoryArgs) -> ReadOptions {
 
 /// Streams the history once to tell on standard error what it holds: rows read and skipped,
 /// duplicates, conflicting and rare labels. Holds no text, so it works on any size of file.
-pub(crate) fn report_history(args: &HistoryArgs) -> Result<()> {
+pub(crate) fn report_history(args: &HistoryArgs) -> Result<pr_history::Summary> {
     let mut counter = pr_history::SummaryCounter::default();
     let (path, encoding, skipped) = match (&args.history, &args.history_store) {
         (Some(path), _) => {
@@ -232,7 +328,7 @@ pub(crate) fn report_history(args: &HistoryArgs) -> Result<()> {
         eprintln!("  skipped row {}: {}", s.row, s.reason);
     }
     eprintln!("{summary}");
-    Ok(())
+    Ok(summary)
 }
 
 /// The labelled rows of the history, read one at a time (bad rows are skipped or fail as
@@ -262,6 +358,7 @@ pub(crate) fn labelled_rows(
                 title: r.title,
                 text: r.text,
                 label,
+                region: r.region.unwrap_or_default(),
             }),
             None => bail!("{source}:{}: row has no label", r.row),
         }
@@ -282,6 +379,7 @@ fn store_history(url: &str) -> Result<pr_history::History> {
             title: r.title,
             text: r.text,
             label: Some(r.label),
+            region: None,
         })
         .collect();
     Ok(pr_history::History {
@@ -315,10 +413,25 @@ pub fn train(args: TrainArgs) -> Result<()> {
             "--holdout holds out one of --folds folds: give --folds 2 or more (10 holds out 10 %)"
         );
     }
-    report_history(&args.history)?;
+    let summary = report_history(&args.history)?;
     let rows = labelled_rows(&args.history)?;
     let catalogue_dir = paths::catalogue(args.catalogue);
     let catalogue = Catalogue::load_dir(&catalogue_dir)?;
+    let gazetteer = pr_locality::Gazetteer::shipped();
+    let settings = catalogue.settings();
+    let jurisdiction = settings.jurisdiction.or_else(|| {
+        pr_router::infer_jurisdiction(
+            gazetteer,
+            summary.labels.iter().map(|(l, _)| l.as_str()),
+            &settings.place_aliases,
+        )
+    });
+    if let Some(j) = jurisdiction.and_then(|j| gazetteer.get(j)) {
+        eprintln!(
+            "jurisdiction: {} (declared by the catalogue, else where the labels' districts and towns lie)",
+            j.name
+        );
+    }
     let (char_ngram_min, char_ngram_max) = parse_char_ngrams(&args.char_ngrams)?;
     let options = TrainOptions {
         params: TrainParams::new()
@@ -345,6 +458,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
             None => args.history.source(),
         },
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        jurisdiction,
     };
     // Stages: features, each fold, calibration, final fit. Drawn only on a terminal.
     let steps = match (options.folds >= 2, options.held_out_split) {
@@ -377,6 +491,15 @@ pub fn train(args: TrainArgs) -> Result<()> {
             catalogue_dir.display(),
             report.unknown_labels.join(", ")
         );
+    }
+    if !report.merged_labels.is_empty() {
+        eprintln!(
+            "{} label(s) name the same unit as another and are trained as one (name → unit):",
+            report.merged_labels.len()
+        );
+        for (name, unit) in &report.merged_labels {
+            eprintln!("  {name} → {unit}");
+        }
     }
     model.save(&args.out)?;
     write_card(&args.out, &model)?;
@@ -458,7 +581,7 @@ fn card_markdown(model: &Model) -> String {
             "\n## {}\n\n| | accuracy | macro-F1 | top-3 |\n|---|---|---|---|\n\
              | model alone | {:.4} | {:.4} | {:.4} |\n| model + keywords (as routed) | {:.4} | {:.4} | {:.4} |\n\n\
              Expected calibration error of the routed confidence: {:.4}. The fusion layer is fitted \
-             on the same held-out predictions it is scored on (4 weights), so its row is slightly optimistic.\n\n\
+             on the same held-out predictions it is scored on ({} weights), so its row is slightly optimistic.\n\n\
              | label | precision | recall | F1 | support |\n|---|---|---|---|---|\n",
             cv.method(),
             cv.model.accuracy,
@@ -467,7 +590,8 @@ fn card_markdown(model: &Model) -> String {
             cv.fused.accuracy,
             cv.fused.macro_f1,
             cv.fused.top3_accuracy,
-            cv.calibration_error
+            cv.calibration_error,
+            model.calibration().fusion.as_ref().map_or(0, |f| f.weights.len()),
         );
         for l in &cv.fused.per_label {
             s += &format!(
@@ -516,13 +640,17 @@ pub fn eval(args: EvalArgs) -> Result<()> {
     let engines: Vec<&Engine> = std::iter::once(&engine)
         .chain(baseline_engine.as_ref())
         .collect();
-    let mut evaluations = pr_router::evaluate(&engines, labelled_rows(history)?)?.into_iter();
+    let mut evaluations =
+        pr_router::evaluate(&engines, labelled_rows(history)?, !args.no_region_hint)?.into_iter();
     let evaluation = evaluations.next().expect("one evaluation per engine");
     let (Some(baseline_path), Some(baseline_engine), Some(baseline)) =
         (&args.baseline, &baseline_engine, evaluations.next())
     else {
         if args.json {
-            println!("{}", serde_json::to_string(&evaluation.metrics)?);
+            let mut json = serde_json::to_value(&evaluation.metrics)?;
+            json["locality_accuracy"] = evaluation.locality.accuracy().into();
+            json["locality_n"] = evaluation.locality.n.into();
+            println!("{json}");
         } else {
             println!(
                 "model {} (version {}) on {}",
@@ -531,6 +659,12 @@ pub fn eval(args: EvalArgs) -> Result<()> {
                 history.source()
             );
             print!("{}", metrics_table(&evaluation.metrics, ""));
+            if let Some(a) = evaluation.locality.accuracy() {
+                println!(
+                    "locality: the petition's district is the true unit's in {a:.4} of the {} rows handled by a district or town unit",
+                    evaluation.locality.n
+                );
+            }
         }
         return Ok(());
     };

@@ -1,6 +1,7 @@
 //! petition-router: the command line. Thin: every command parses its arguments, calls the
 //! library crates and prints.
 
+mod batch;
 mod bench;
 mod commands;
 mod export;
@@ -24,7 +25,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Route one petition and print the suggestions as JSON.
+    /// Route one petition and print the suggestions as JSON, or every petition of a file
+    /// (--batch) as JSON lines.
     Route(commands::RouteArgs),
     /// Train a model from labelled history.
     Train(commands::TrainArgs),

@@ -57,7 +57,7 @@ pub fn promote(args: PromoteArgs) -> Result<()> {
     let engines: Vec<&Engine> = std::iter::once(&new_engine)
         .chain(current_engine.as_ref())
         .collect();
-    let mut evaluations = pr_router::evaluate(&engines, labelled_rows(history)?)?.into_iter();
+    let mut evaluations = pr_router::evaluate(&engines, labelled_rows(history)?, true)?.into_iter();
     let new = evaluations.next().expect("one evaluation per engine");
     let mut action = "promote";
     if let (Some(current), Some(old)) = (current, evaluations.next()) {

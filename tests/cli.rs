@@ -285,3 +285,155 @@ fn eval_against_a_baseline_reports_deltas_and_mcnemar() {
     assert!(text.contains("McNemar on 24 rows"), "{text}");
     assert!(text.contains("verdict: "), "{text}");
 }
+
+/// The lines of a `route --batch` run that must succeed, parsed; and its standard error.
+fn batch_lines(args: &[&str]) -> (Vec<Value>, String) {
+    let out = run(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "petition-router {args:?} failed:\n{stderr}"
+    );
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8 output");
+    let lines = stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str(l)
+                .unwrap_or_else(|e| panic!("not one JSON object per line: {e}: {l}"))
+        })
+        .collect();
+    (lines, stderr)
+}
+
+#[test]
+fn route_batch_answers_every_row_in_order_and_reports_bad_ones_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained(dir.path());
+    let batch = dir.path().join("batch.jsonl");
+    // No labels: a batch needs none. Row 3 has no text; row 5 is not JSON.
+    let rows = [
+        r#"{"id": "b1", "text": "公司拖欠农民工工资半年，至今不发"}"#,
+        r#"{"id": "b2", "title": "油烟", "text": "饭店油烟直排，居民窗户都是油", "region": "某区"}"#,
+        r#"{"id": "b3", "text": "   "}"#,
+        r#"{"id": "b4", "text": "小区电梯经常故障，物业公司不维修", "region": "甘井子区"}"#,
+        r#"{"id": "b5", "text": "#,
+        r#"{"id": 6, "text": "河道被排污，污水直排发黑发臭"}"#,
+    ];
+    std::fs::write(&batch, rows.join("\n") + "\n").unwrap();
+    let (lines, stderr) = batch_lines(&[
+        "route",
+        "--model",
+        &model,
+        "--batch",
+        batch.to_str().unwrap(),
+        "--top-k",
+        "2",
+    ]);
+    assert_eq!(lines.len(), 6, "one line per row: {lines:?}");
+    let row_numbers: Vec<u64> = lines.iter().map(|l| l["row"].as_u64().unwrap()).collect();
+    assert_eq!(row_numbers, [1, 2, 3, 4, 5, 6], "file order");
+    let ids: Vec<Value> = lines.iter().map(|l| l["id"].clone()).collect();
+    let id = |s: &str| Value::from(s);
+    assert_eq!(
+        ids,
+        [id("b1"), id("b2"), id("b3"), id("b4"), Value::Null, id("6")],
+        "a row that is not JSON has no id to give"
+    );
+    for i in [0, 1, 3, 5] {
+        let routing = &lines[i]["routing"];
+        assert!(lines[i].get("error").is_none(), "{}", lines[i]);
+        assert_eq!(routing["suggestions"].as_array().unwrap().len(), 2);
+        assert!(
+            routing.get("locality").is_some() && routing["warnings"].is_array(),
+            "{routing}"
+        );
+    }
+    assert_eq!(lines[0]["routing"]["category"], "劳动和社会保障");
+    assert_eq!(lines[5]["routing"]["category"], "环境保护");
+    for i in [2, 4] {
+        assert!(lines[i].get("routing").is_none(), "{}", lines[i]);
+        assert!(lines[i]["error"].is_string(), "{}", lines[i]);
+    }
+    assert!(
+        lines[2]["error"].as_str().unwrap().contains("empty text"),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        stderr.contains("4 rows routed, 2 not routed") && stderr.contains("rows 3, 5"),
+        "{stderr}"
+    );
+
+    // One line per row across chunks too, in order, with --region for every row.
+    let big = dir.path().join("big.csv");
+    let texts: Vec<&str> = fixture_rows().into_iter().map(|(t, _)| t).collect();
+    let mut csv = String::from("编号,内容,所属区县\n");
+    for i in 0..9_000 {
+        let text = if i % 1_000 == 999 {
+            ""
+        } else {
+            texts[i % texts.len()]
+        };
+        csv += &format!("n{i},{text},甘井子区\n");
+    }
+    std::fs::write(&big, csv).unwrap();
+    let (lines, stderr) = batch_lines(&[
+        "route",
+        "--model",
+        &model,
+        "--batch",
+        big.to_str().unwrap(),
+        "--region",
+        "某区",
+    ]);
+    assert_eq!(lines.len(), 9_000);
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(line["row"], i + 2, "CSV rows count the header as row 1");
+        assert_eq!(line["id"], format!("n{i}"));
+        assert_eq!(line.get("error").is_some(), i % 1_000 == 999, "{line}");
+    }
+    assert!(
+        stderr.contains("8991 rows routed, 9 not routed"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn route_takes_a_region_and_batch_excludes_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained(dir.path());
+    let routing: Value = serde_json::from_str(&run_ok(&[
+        "route",
+        "--model",
+        &model,
+        "--region",
+        "甘井子区",
+        "老板拖欠农民工工资不发",
+    ]))
+    .unwrap();
+    assert!(routing.get("locality").is_some(), "{routing}");
+    assert!(routing["warnings"].is_array(), "{routing}");
+    assert!(
+        routing["suggestions"][0].get("level").is_some(),
+        "{routing}"
+    );
+
+    let batch = dir.path().join("b.jsonl");
+    std::fs::write(&batch, "{\"text\": \"小区停水\"}\n").unwrap();
+    let b = batch.to_str().unwrap();
+    let e = run_err(&["route", "--model", &model, "--batch", b, "小区停水"]);
+    assert!(e.contains("cannot be used with"), "{e}");
+    let e = run_err(&["route", "--model", &model]);
+    assert!(e.contains("--batch") || e.contains("<TEXT>"), "{e}");
+    let e = run_err(&[
+        "route",
+        "--model",
+        &model,
+        "--region-column",
+        "区域",
+        "小区停水",
+    ]);
+    assert!(e.contains("--batch"), "{e}");
+    let e = run_err(&["route", "--model", &model, "--batch", "missing.jsonl"]);
+    assert!(e.contains("missing.jsonl"), "{e}");
+}

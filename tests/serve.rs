@@ -80,6 +80,65 @@ async fn route_answers_with_ranked_departments_and_evidence() {
 }
 
 #[tokio::test]
+async fn every_route_answer_has_a_locality_whatever_the_region_hint() {
+    let server = Server::start(&[]);
+    let mut router = server.router().await;
+    // No hint, a hint naming no known place, a real district, words that are no place: each
+    // gets an answer (a hint is never an error), with the locality message set.
+    let private_hint = "测试人家门口的小卖部";
+    for hint in ["", "某区", "甘井子区", private_hint] {
+        let mut request = petition("loc", WAGES);
+        request.region_hint = hint.into();
+        let r = router
+            .route(request)
+            .await
+            .unwrap_or_else(|s| panic!("region hint {hint:?}: {s:?}"))
+            .into_inner();
+        assert_eq!(r.region_hint, hint);
+        assert!(!r.suggestions.is_empty());
+        let locality = r.locality.as_ref().expect("the locality is always set");
+        let source = pb::LocalitySource::try_from(locality.source).expect("a known source");
+        if source == pb::LocalitySource::Unspecified {
+            assert!(locality.code.is_empty(), "no place, no code: {locality:?}");
+        }
+        for span in &locality.evidence {
+            assert!(span.start < span.end, "{span:?}");
+        }
+        for s in &r.suggestions {
+            let level = pb::Level::try_from(s.level).expect("a known level");
+            let rule = pb::UnitRule::try_from(s.rule).expect("a known rule");
+            assert_ne!(level, pb::Level::Unspecified, "{s:?}");
+            assert_ne!(rule, pb::UnitRule::Unspecified, "{s:?}");
+        }
+        assert!(r.warnings.iter().all(|w| !w.is_empty()), "{:?}", r.warnings);
+    }
+    // Batch and stream answers carry it too.
+    let mut request = petition("loc-batch", WAGES);
+    request.region_hint = "某区".into();
+    let batch = router
+        .route_batch(pb::RouteBatchRequest {
+            requests: vec![request],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    match outcome(&batch.results[0]) {
+        pb::route_result::Outcome::Response(r) => assert!(r.locality.is_some()),
+        other => panic!("{other:?}"),
+    }
+    // The hint is a place, but whatever a desk types in it stays out of the logs.
+    server.signal("TERM");
+    let (_, log) = tokio::task::spawn_blocking(move || server.wait())
+        .await
+        .unwrap();
+    assert!(log.contains("loc-batch"), "request ids are logged:\n{log}");
+    assert!(
+        !log.contains(private_hint),
+        "the log holds the region hint:\n{log}"
+    );
+}
+
+#[tokio::test]
 async fn bad_requests_are_invalid_arguments_that_say_what_to_fix() {
     let server = Server::start(&["--max-content-chars", "50"]);
     let mut router = server.router().await;

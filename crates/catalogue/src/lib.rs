@@ -3,9 +3,11 @@
 
 mod load;
 mod scorer;
+mod settings;
 
 pub use load::{CatalogueError, Department};
 pub use scorer::{KeywordHit, KeywordScores};
+pub use settings::{Settings, SETTINGS_FILE};
 
 use scorer::KeywordScorer;
 use std::collections::BTreeMap;
@@ -20,6 +22,7 @@ pub struct Catalogue {
     /// Department index per code, name and alias.
     by_name: BTreeMap<String, usize>,
     scorer: KeywordScorer,
+    settings: Settings,
     version: String,
 }
 
@@ -39,16 +42,22 @@ impl Catalogue {
     /// naming the file and line.
     pub fn load_dir(dir: &Path) -> Result<Catalogue, CatalogueError> {
         let (departments, fingerprint) = load::load_dir(dir)?;
+        let (settings, settings_text) = settings::load(dir, pr_locality::Gazetteer::shipped())?;
         let scorer = KeywordScorer::new(&departments).map_err(|e| CatalogueError::Automaton {
             path: dir.to_path_buf(),
             reason: e.to_string(),
         })?;
-        Ok(Self::assemble(departments, scorer, fingerprint))
+        let fingerprint = match settings_text.is_empty() {
+            true => fingerprint,
+            false => crc32fast::hash(&[&fingerprint.to_le_bytes()[..], &settings_text].concat()),
+        };
+        Ok(Self::assemble(departments, scorer, settings, fingerprint))
     }
 
     fn assemble(
         departments: Vec<Department>,
         scorer: KeywordScorer,
+        settings: Settings,
         fingerprint: u32,
     ) -> Catalogue {
         let mut by_category: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -70,8 +79,14 @@ impl Catalogue {
             by_category,
             by_name,
             scorer,
+            settings,
             version,
         }
+    }
+
+    /// The jurisdiction and place aliases of `catalogue.toml` (none without that file).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// Departments in a stable order (by file name).

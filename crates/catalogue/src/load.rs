@@ -70,9 +70,9 @@ struct RawDepartment {
 }
 
 /// One file's text, for turning byte offsets into line numbers in errors.
-struct Source<'a> {
-    path: &'a Path,
-    text: &'a str,
+pub(crate) struct Source<'a> {
+    pub(crate) path: &'a Path,
+    pub(crate) text: &'a str,
 }
 
 impl Source<'_> {
@@ -85,7 +85,7 @@ impl Source<'_> {
             + 1
     }
 
-    fn error(&self, offset: usize, message: impl Into<String>) -> CatalogueError {
+    pub(crate) fn error(&self, offset: usize, message: impl Into<String>) -> CatalogueError {
         CatalogueError::Invalid {
             path: self.path.to_path_buf(),
             line: self.line(offset),
@@ -105,7 +105,12 @@ pub(crate) fn load_dir(dir: &Path) -> Result<(Vec<Department>, u32), CatalogueEr
         .map(|entry| entry.map(|e| e.path()))
         .collect::<Result<_, _>>()
         .map_err(read_dir_error)?;
-    files.retain(|p| p.extension().is_some_and(|e| e == "toml") && p.is_file());
+    files.retain(|p| {
+        p.extension().is_some_and(|e| e == "toml")
+            && p.is_file()
+            && p.file_name()
+                .is_some_and(|n| n != crate::settings::SETTINGS_FILE)
+    });
     files.sort();
     if files.is_empty() {
         return Err(CatalogueError::Empty {

@@ -254,3 +254,42 @@ fn missing_or_empty_directory_is_an_error() {
     let e = load_error(&[("notes.txt", "not a department")]);
     assert!(e.contains("no department files"), "{e}");
 }
+
+#[test]
+fn catalogue_toml_declares_the_jurisdiction_and_place_aliases() {
+    let settings = r#"jurisdiction = "大连市"
+[places]
+"金普新区" = "金州区"
+"大连开发区" = "金州区"
+"#;
+    let dir = dir_with(&[("housing.toml", HOUSING), ("catalogue.toml", settings)]);
+    let catalogue = Catalogue::load_dir(dir.path()).unwrap();
+    assert_eq!(
+        catalogue.departments().len(),
+        1,
+        "catalogue.toml is no department"
+    );
+    let s = catalogue.settings();
+    assert_eq!(s.jurisdiction.unwrap().to_string(), "210200000000");
+    assert_eq!(
+        s.place_aliases.get("金普新区").unwrap()[0].to_string(),
+        "210213000000"
+    );
+    // The settings are part of the catalogue's version.
+    let (_plain_dir, plain) = sample();
+    assert_ne!(catalogue.version(), plain.version());
+}
+
+#[test]
+fn a_place_the_gazetteer_does_not_know_is_refused_with_file_and_line() {
+    let settings = "jurisdiction = \"大连市\"\n[places]\n\"开发区\" = \"不存在区\"\n";
+    let message = load_error(&[("housing.toml", HOUSING), ("catalogue.toml", settings)]);
+    assert!(message.contains("catalogue.toml:3"), "{message}");
+    assert!(message.contains("不存在区"), "{message}");
+    let ambiguous = load_error(&[
+        ("housing.toml", HOUSING),
+        ("catalogue.toml", "jurisdiction = \"朝阳区\"\n"),
+    ]);
+    assert!(ambiguous.contains("catalogue.toml:1"), "{ambiguous}");
+    assert!(ambiguous.contains("12-digit code"), "{ambiguous}");
+}

@@ -1,4 +1,4 @@
-//! Column selection: which field or header holds the id, title, text and label.
+//! Column selection: which field or header holds the id, title, text, label and region.
 
 use std::fmt;
 use std::str::FromStr;
@@ -30,6 +30,10 @@ pub const LABEL_NAMES: &[&str] = &[
     "一级分类",
 ];
 
+/// Recognised region column names (matched case-insensitively for ASCII): the intake desk's
+/// district, county or town.
+pub const REGION_NAMES: &[&str] = &["region", "区域", "所属区县", "属地"];
+
 /// The role a column plays in a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -41,6 +45,8 @@ pub enum Role {
     Text,
     /// The department or category the petition was routed to.
     Label,
+    /// The place the intake desk recorded (district, county or town; optional).
+    Region,
 }
 
 impl Role {
@@ -51,6 +57,7 @@ impl Role {
             Role::Title => TITLE_NAMES,
             Role::Text => TEXT_NAMES,
             Role::Label => LABEL_NAMES,
+            Role::Region => REGION_NAMES,
         }
     }
 
@@ -61,6 +68,7 @@ impl Role {
             Role::Title => "--title-column",
             Role::Text => "--text-column",
             Role::Label => "--label-column",
+            Role::Region => "--region-column",
         }
     }
 }
@@ -72,6 +80,7 @@ impl fmt::Display for Role {
             Role::Title => "title",
             Role::Text => "text",
             Role::Label => "label",
+            Role::Region => "region",
         })
     }
 }
@@ -145,6 +154,8 @@ pub struct Columns {
     pub text: Option<Column>,
     /// The label column.
     pub label: Option<Column>,
+    /// The region column.
+    pub region: Option<Column>,
 }
 
 impl Columns {
@@ -155,6 +166,7 @@ impl Columns {
             Role::Title => self.title.as_ref(),
             Role::Text => self.text.as_ref(),
             Role::Label => self.label.as_ref(),
+            Role::Region => self.region.as_ref(),
         }
     }
 }

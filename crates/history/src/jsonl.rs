@@ -30,7 +30,7 @@ impl JsonlRows {
         columns: &Columns,
         labels: Labels,
     ) -> Result<Self, HistoryError> {
-        for role in [Role::Id, Role::Title, Role::Text, Role::Label] {
+        for role in [Role::Id, Role::Title, Role::Text, Role::Label, Role::Region] {
             if let Some(Column::Index(index)) = columns.get(role) {
                 return Err(HistoryError::IndexOnJsonl {
                     path: path.to_path_buf(),
@@ -135,13 +135,15 @@ impl JsonlRows {
         };
         let title = self.optional(&map, Role::Title, first)?;
         let id = self.optional(&map, Role::Id, first)?;
+        let region = self.optional(&map, Role::Region, first)?;
 
-        let mut values = Vec::with_capacity(4);
+        let mut values = Vec::with_capacity(5);
         for (role, found) in [
             (Role::Text, Some(&text)),
             (Role::Label, label.as_ref()),
             (Role::Title, title.as_ref()),
             (Role::Id, id.as_ref()),
+            (Role::Region, region.as_ref()),
         ] {
             let value = match found {
                 Some((key, value)) => match json_string(value, role) {
@@ -163,6 +165,7 @@ impl JsonlRows {
         let label_value = values.next().flatten();
         let title_value = values.next().flatten().unwrap_or_default();
         let id_value = values.next().flatten();
+        let region_value = values.next().flatten();
 
         Ok(Step::Row(RawRow {
             row,
@@ -172,6 +175,7 @@ impl JsonlRows {
             text_column: text.0,
             label: label_value,
             label_column: label.map(|(key, _)| key),
+            region: region_value,
         }))
     }
 
@@ -245,13 +249,16 @@ fn lookup(map: &Map<String, Value>, column: Option<&Column>, role: Role) -> Opti
         .map(|(key, value)| (key.clone(), value.clone()))
 }
 
-/// Converts a JSON value to a string; numbers are accepted for id and label.
+/// Converts a JSON value to a string; numbers are accepted for id, label and region (a
+/// division code).
 /// `Ok(None)` for null; `Err(type)` for anything else.
 fn json_string(value: &Value, role: Role) -> Result<Option<String>, &'static str> {
     match value {
         Value::Null => Ok(None),
         Value::String(s) => Ok(Some(s.clone())),
-        Value::Number(n) if matches!(role, Role::Id | Role::Label) => Ok(Some(n.to_string())),
+        Value::Number(n) if matches!(role, Role::Id | Role::Label | Role::Region) => {
+            Ok(Some(n.to_string()))
+        }
         other => Err(type_name(other)),
     }
 }

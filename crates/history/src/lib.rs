@@ -38,7 +38,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 pub use column::{
-    Column, Columns, ParseColumnError, Role, ID_NAMES, LABEL_NAMES, TEXT_NAMES, TITLE_NAMES,
+    Column, Columns, ParseColumnError, Role, ID_NAMES, LABEL_NAMES, REGION_NAMES, TEXT_NAMES,
+    TITLE_NAMES,
 };
 pub use error::{HistoryError, RowProblem};
 pub use source::Encoding;
@@ -59,6 +60,10 @@ pub struct Record {
     pub text: String,
     /// The label, trimmed; `None` when reading with [`Labels::Ignored`].
     pub label: Option<String>,
+    /// The place the intake desk recorded (district, county or town), trimmed; `None` when
+    /// the file has no region column or the row leaves it empty.
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 /// Whether records need a label.
@@ -179,6 +184,10 @@ pub struct ReadOptions {
 pub struct SkippedRow {
     /// 1-based row, numbered as in [`Record::row`].
     pub row: usize,
+    /// The row's id, trimmed, when it could be read (rows without text or label); `None`
+    /// otherwise.
+    #[serde(default)]
+    pub id: Option<String>,
     /// Why it was skipped.
     pub reason: String,
 }
@@ -276,6 +285,7 @@ pub(crate) struct RawRow {
     pub text_column: String,
     pub label: Option<String>,
     pub label_column: Option<String>,
+    pub region: Option<String>,
 }
 
 /// One step of a format reader.
@@ -313,7 +323,9 @@ impl Rows {
 ///
 /// Yields `Ok(record)` for each good row and stops after the first `Err`.
 /// Rows skipped with [`OnBadRow::Skip`] are available from
-/// [`RecordIter::skipped`] as the iteration proceeds.
+/// [`RecordIter::skipped`] as the iteration proceeds; a caller that streams a
+/// large file takes them with [`RecordIter::take_skipped`] so that they do not
+/// pile up.
 pub struct RecordIter {
     path: PathBuf,
     encoding: Encoding,
@@ -321,6 +333,9 @@ pub struct RecordIter {
     labels: Labels,
     on_bad_row: OnBadRow,
     skipped: Vec<SkippedRow>,
+    /// Rows skipped in all, taken or not, and the first of them (for [`HistoryError::NoRecords`]).
+    skipped_total: usize,
+    first_skipped: Option<SkippedRow>,
     rows_seen: usize,
     yielded: usize,
     finished: bool,
@@ -331,7 +346,7 @@ impl fmt::Debug for RecordIter {
         f.debug_struct("RecordIter")
             .field("path", &self.path)
             .field("rows_seen", &self.rows_seen)
-            .field("skipped", &self.skipped.len())
+            .field("skipped", &self.skipped_total)
             .field("finished", &self.finished)
             .finish()
     }
@@ -346,6 +361,8 @@ impl RecordIter {
             labels: options.labels,
             on_bad_row: options.on_bad_row,
             skipped: Vec::new(),
+            skipped_total: 0,
+            first_skipped: None,
             rows_seen: 0,
             yielded: 0,
             finished: false,
@@ -362,18 +379,30 @@ impl RecordIter {
         self.encoding
     }
 
-    /// Rows skipped so far (with [`OnBadRow::Skip`]).
+    /// Rows skipped so far (with [`OnBadRow::Skip`]) and not yet taken with
+    /// [`RecordIter::take_skipped`].
     pub fn skipped(&self) -> &[SkippedRow] {
         &self.skipped
     }
 
-    /// Consumes the iterator, returning the skipped rows.
+    /// Takes the rows skipped since the last call, in file order. After a
+    /// record is yielded, the rows taken are the bad rows just before it.
+    pub fn take_skipped(&mut self) -> Vec<SkippedRow> {
+        std::mem::take(&mut self.skipped)
+    }
+
+    /// Rows skipped so far, including those taken.
+    pub fn skipped_count(&self) -> usize {
+        self.skipped_total
+    }
+
+    /// Consumes the iterator, returning the skipped rows not yet taken.
     pub fn into_skipped(self) -> Vec<SkippedRow> {
         self.skipped
     }
 
     /// Handles a bad row: an error to return (Fail) or `None` after recording it (Skip).
-    fn bad(&mut self, row: usize, problem: RowProblem) -> Option<HistoryError> {
+    fn bad(&mut self, row: usize, id: Option<String>, problem: RowProblem) -> Option<HistoryError> {
         match self.on_bad_row {
             OnBadRow::Fail => Some(HistoryError::BadRow {
                 path: self.path.clone(),
@@ -381,10 +410,16 @@ impl RecordIter {
                 problem,
             }),
             OnBadRow::Skip => {
-                self.skipped.push(SkippedRow {
+                let skipped = SkippedRow {
                     row,
+                    id,
                     reason: problem.to_string(),
-                });
+                };
+                self.skipped_total += 1;
+                if self.first_skipped.is_none() {
+                    self.first_skipped = Some(skipped.clone());
+                }
+                self.skipped.push(skipped);
                 None
             }
         }
@@ -394,10 +429,10 @@ impl RecordIter {
         if self.rows_seen == 0 {
             return Some(self.rows.empty_error());
         }
-        match self.skipped.first() {
+        match &self.first_skipped {
             Some(first) if self.yielded == 0 => Some(HistoryError::NoRecords {
                 path: self.path.clone(),
-                skipped: self.skipped.len(),
+                skipped: self.skipped_total,
                 first_row: first.row,
                 first_reason: first.reason.clone(),
             }),
@@ -421,12 +456,12 @@ impl Iterator for RecordIter {
                     return Some(Err(e));
                 }
             };
-            let (row, problem) = match step {
+            let (row, id, problem) = match step {
                 Step::End => {
                     self.finished = true;
                     return self.at_end().map(Err);
                 }
-                Step::Bad { row, problem } => (row, problem),
+                Step::Bad { row, problem } => (row, None, problem),
                 Step::Row(raw) => match check(raw, self.labels) {
                     Ok(record) => {
                         self.rows_seen += 1;
@@ -437,7 +472,7 @@ impl Iterator for RecordIter {
                 },
             };
             self.rows_seen += 1;
-            if let Some(e) = self.bad(row, problem) {
+            if let Some(e) = self.bad(row, id, problem) {
                 self.finished = true;
                 return Some(Err(e));
             }
@@ -446,11 +481,13 @@ impl Iterator for RecordIter {
 }
 
 /// The checks common to all formats: non-empty text, non-empty label when
-/// required; trims id and label.
-fn check(raw: RawRow, labels: Labels) -> Result<Record, (usize, RowProblem)> {
+/// required; trims id, label and region.
+fn check(raw: RawRow, labels: Labels) -> Result<Record, (usize, Option<String>, RowProblem)> {
+    let id = trimmed(raw.id.as_deref());
     if raw.text.trim().is_empty() {
         return Err((
             raw.row,
+            id,
             RowProblem::Empty {
                 role: Role::Text,
                 column: raw.text_column,
@@ -464,6 +501,7 @@ fn check(raw: RawRow, labels: Labels) -> Result<Record, (usize, RowProblem)> {
             if label.is_empty() {
                 return Err((
                     raw.row,
+                    id,
                     RowProblem::Empty {
                         role: Role::Label,
                         column: raw.label_column.unwrap_or_default(),
@@ -473,17 +511,20 @@ fn check(raw: RawRow, labels: Labels) -> Result<Record, (usize, RowProblem)> {
             Some(label.to_string())
         }
     };
-    let id = raw
-        .id
-        .as_deref()
-        .map(str::trim)
-        .filter(|id| !id.is_empty())
-        .map(str::to_string);
     Ok(Record {
         row: raw.row,
         id,
         title: raw.title,
         text: raw.text,
         label,
+        region: trimmed(raw.region.as_deref()),
     })
+}
+
+/// A value trimmed, or `None` when absent or blank.
+fn trimmed(value: Option<&str>) -> Option<String> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
 }

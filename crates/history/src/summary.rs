@@ -117,6 +117,7 @@ mod tests {
             title: String::new(),
             text: text.into(),
             label: Some(label.into()),
+            region: None,
         }
     }
 

@@ -14,6 +14,7 @@ pub(crate) struct Layout {
     title: Option<usize>,
     text: usize,
     label: Option<usize>,
+    region: Option<usize>,
 }
 
 impl Layout {
@@ -32,12 +33,13 @@ impl Layout {
             title: None,
             text: 0,
             label: None,
+            region: None,
         };
         let mut roles = vec![Role::Text];
         if labels == Labels::Required {
             roles.push(Role::Label);
         }
-        roles.extend([Role::Title, Role::Id]);
+        roles.extend([Role::Title, Role::Id, Role::Region]);
 
         let mut taken: Vec<usize> = Vec::new();
         let mut found: Vec<(Role, usize)> = Vec::new();
@@ -75,6 +77,7 @@ impl Layout {
                 Role::Title => layout.title = Some(index),
                 Role::Text => layout.text = index,
                 Role::Label => layout.label = Some(index),
+                Role::Region => layout.region = Some(index),
             }
         }
         Ok(layout)
@@ -135,6 +138,7 @@ impl Layout {
             text_column: header(self.text),
             label: self.label.map(&get).map(str::to_string),
             label_column: self.label.map(header),
+            region: self.region.map(&get).map(str::to_string),
         })
     }
 }

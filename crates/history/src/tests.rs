@@ -296,6 +296,7 @@ fn csv_columns_by_name_and_by_index() {
             title: Some(Column::Name("摘要".into())),
             text: Some(Column::Name("诉求".into())),
             label: Some(Column::Name("部门".into())),
+            region: None,
         },
         ..ReadOptions::default()
     };
@@ -317,6 +318,7 @@ fn csv_columns_by_name_and_by_index() {
             title: Some("4".parse().unwrap()),
             text: Some("2".parse().unwrap()),
             label: Some(Column::Index(3)),
+            region: None,
         },
         ..ReadOptions::default()
     };
@@ -419,10 +421,12 @@ fn csv_empty_text_and_label_fail_and_skip() {
         vec![
             SkippedRow {
                 row: 3,
+                id: None,
                 reason: "empty text in column '内容'".into()
             },
             SkippedRow {
                 row: 4,
+                id: None,
                 reason: "empty label in column '受理单位'".into()
             },
         ]
@@ -772,5 +776,225 @@ fn xlsx_sheet_errors_name_the_file_and_the_sheets() {
     assert!(
         e.contains("broken.xlsx: cannot read the spreadsheet"),
         "{e}"
+    );
+}
+
+// ---------- region column ----------
+
+#[test]
+fn jsonl_region_field_is_read_trimmed_and_optional() {
+    let content = concat!(
+        r#"{"id": "r1", "text": "小区门口道路塌陷。", "label": "城管局", "region": " 甘井子区 "}"#,
+        "\n",
+        r#"{"id": "r2", "text": "路灯不亮。", "label": "城管局", "region": "  "}"#,
+        "\n",
+        r#"{"id": "r3", "text": "噪音扰民。", "label": "生态环境局"}"#,
+        "\n",
+        r#"{"id": "r4", "text": "井盖缺失。", "label": "城管局", "region": 210211}"#,
+        "\n",
+        r#"{"id": "r5", "text": "占道经营。", "label": "城管局", "region": null}"#,
+        "\n",
+    );
+    let history = read("h.jsonl", content, &ReadOptions::default()).unwrap();
+    let regions: Vec<Option<&str>> = history
+        .records
+        .iter()
+        .map(|r| r.region.as_deref())
+        .collect();
+    assert_eq!(
+        regions,
+        vec![Some("甘井子区"), None, None, Some("210211"), None],
+        "trimmed; blank, absent and null are None; a division code may be a number"
+    );
+
+    let content = r#"{"text": "路灯不亮。", "label": "城管局", "属地": "金州区"}"#;
+    let history = read("h.jsonl", content, &ReadOptions::default()).unwrap();
+    assert_eq!(history.records[0].region.as_deref(), Some("金州区"));
+
+    let content = r#"{"text": "路灯不亮。", "label": "城管局", "region": ["金州区"]}"#;
+    let err = read("h.jsonl", content, &skip()).unwrap_err();
+    assert!(err.contains("region field 'region' is an array"), "{err}");
+}
+
+#[test]
+fn jsonl_region_named_field_must_exist() {
+    let content = r#"{"text": "路灯不亮。", "label": "城管局", "来源区县": "金州区"}"#;
+    let options = ReadOptions {
+        columns: Columns {
+            region: Some("来源区县".parse().unwrap()),
+            ..Columns::default()
+        },
+        ..ReadOptions::default()
+    };
+    let history = read("h.jsonl", content, &options).unwrap();
+    assert_eq!(history.records[0].region.as_deref(), Some("金州区"));
+
+    let options = ReadOptions {
+        columns: Columns {
+            region: Some("区县".parse().unwrap()),
+            ..Columns::default()
+        },
+        ..ReadOptions::default()
+    };
+    let err = read("h.jsonl", content, &options).unwrap_err();
+    assert!(
+        err.contains("region") && err.contains("--region-column") && err.contains("来源区县"),
+        "{err}"
+    );
+}
+
+const REGION_CSV: &str = "编号,标题,内容,受理单位,所属区县\n\
+                          1,噪音,楼下烧烤店每晚营业到凌晨,生态环境局, 甘井子区 \n\
+                          2,欠薪,公司拖欠三个月工资未发,人社局,\n";
+
+#[test]
+fn csv_region_column_is_recognised_in_utf8_and_gbk() {
+    for (name, bytes) in [
+        ("utf8.csv", REGION_CSV.as_bytes().to_vec()),
+        ("gbk.csv", gbk(REGION_CSV)),
+    ] {
+        let history = read(name, &bytes, &ReadOptions::default()).unwrap();
+        let r = &history.records;
+        assert_eq!(r.len(), 2, "{name}");
+        assert_eq!(r[0].region.as_deref(), Some("甘井子区"), "{name}");
+        assert_eq!(r[0].text, "楼下烧烤店每晚营业到凌晨", "{name}");
+        assert_eq!(r[1].region, None, "{name}: an empty cell is None");
+        assert_eq!(r[1].label.as_deref(), Some("人社局"), "{name}");
+    }
+    // Unlabelled files read the region too.
+    let history = read("b.csv", REGION_CSV, &unlabelled()).unwrap();
+    assert_eq!(history.records[0].region.as_deref(), Some("甘井子区"));
+    // Other recognised headers.
+    for header in ["region", "Region", "区域", "属地"] {
+        let content = format!("内容,受理单位,{header}\n路灯不亮。,城管局,金州区\n");
+        let history = read("h.csv", content, &ReadOptions::default()).unwrap();
+        assert_eq!(
+            history.records[0].region.as_deref(),
+            Some("金州区"),
+            "{header}"
+        );
+    }
+    // Without a region column every record has none.
+    let history = read("c.csv", CHINESE_CSV, &ReadOptions::default()).unwrap();
+    assert!(history.records.iter().all(|r| r.region.is_none()));
+}
+
+#[test]
+fn csv_region_column_by_name_and_number() {
+    let content = "内容,受理单位,来源\n路灯不亮。,城管局,金州区\n";
+    for column in ["来源", "3"] {
+        let options = ReadOptions {
+            columns: Columns {
+                region: Some(column.parse().unwrap()),
+                ..Columns::default()
+            },
+            ..ReadOptions::default()
+        };
+        let history = read("h.csv", content, &options).unwrap();
+        assert_eq!(
+            history.records[0].region.as_deref(),
+            Some("金州区"),
+            "{column}"
+        );
+    }
+    let options = ReadOptions {
+        columns: Columns {
+            region: Some("区县".parse().unwrap()),
+            ..Columns::default()
+        },
+        ..ReadOptions::default()
+    };
+    let err = read("h.csv", content, &options).unwrap_err();
+    assert!(
+        err.contains("the region column '区县' given with --region-column does not exist"),
+        "{err}"
+    );
+    let options = ReadOptions {
+        columns: Columns {
+            region: Some(Column::Index(9)),
+            ..Columns::default()
+        },
+        ..ReadOptions::default()
+    };
+    let err = read("h.csv", content, &options).unwrap_err();
+    assert!(err.contains("--region-column"), "{err}");
+}
+
+#[test]
+fn skipped_rows_keep_their_id_when_it_can_be_read() {
+    let content = concat!(
+        r#"{"id": " x1 ", "text": "  ", "label": "城管局"}"#,
+        "\n",
+        r#"{"id": "x2", "text": "井盖丢失。", "label": "城管局"}"#,
+        "\n",
+        "not json\n",
+    );
+    let history = read("h.jsonl", content, &skip()).unwrap();
+    assert_eq!(history.skipped.len(), 2);
+    assert_eq!(history.skipped[0].id.as_deref(), Some("x1"));
+    assert_eq!(history.skipped[1].id, None);
+}
+
+#[test]
+fn xlsx_region_column_is_recognised() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("export.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["内容", "受理单位", "属地"].iter().enumerate() {
+        sheet.write(0, c as u16, *h).unwrap();
+    }
+    sheet.write(1, 0, "楼下烧烤店每晚营业到凌晨").unwrap();
+    sheet.write(1, 1, "生态环境局").unwrap();
+    sheet.write(1, 2, "甘井子区").unwrap();
+    sheet.write(2, 0, "公司拖欠三个月工资未发").unwrap();
+    sheet.write(2, 1, "人社局").unwrap();
+    book.save(&path).unwrap();
+    let history = read_history(&path, &ReadOptions::default()).unwrap();
+    let regions: Vec<Option<&str>> = history
+        .records
+        .iter()
+        .map(|r| r.region.as_deref())
+        .collect();
+    assert_eq!(regions, vec![Some("甘井子区"), None]);
+}
+
+#[test]
+fn taken_skipped_rows_are_the_bad_rows_before_each_record() {
+    let content = "编号,内容\n1,施工噪音。\n2,\n3,\n4,停水两天。\n5,\n";
+    let (_dir, path) = fixture("h.csv", content);
+    let mut iter = records(
+        &path,
+        &ReadOptions {
+            labels: Labels::Ignored,
+            ..skip()
+        },
+    )
+    .unwrap();
+    assert_eq!(iter.next().unwrap().unwrap().row, 2);
+    assert!(iter.take_skipped().is_empty());
+    assert_eq!(iter.next().unwrap().unwrap().row, 5);
+    let taken = iter.take_skipped();
+    assert_eq!(taken.iter().map(|s| s.row).collect::<Vec<_>>(), [3, 4]);
+    assert_eq!(taken[0].id.as_deref(), Some("2"));
+    assert!(iter.next().is_none());
+    assert_eq!(iter.take_skipped().len(), 1);
+    assert_eq!(iter.skipped_count(), 3);
+    assert!(iter.skipped().is_empty());
+
+    // Every row bad: still an error at the end, though the rows were taken.
+    let (_dir, path) = fixture("bad.csv", "内容\n\"\"\n\" \"\n");
+    let mut iter = records(
+        &path,
+        &ReadOptions {
+            labels: Labels::Ignored,
+            ..skip()
+        },
+    )
+    .unwrap();
+    let end = iter.next().unwrap().unwrap_err();
+    assert!(
+        matches!(end, HistoryError::NoRecords { skipped: 2, .. }),
+        "{end}"
     );
 }

@@ -1,8 +1,11 @@
 //! `route()`: one petition in, ranked departments with evidence out.
 
-use crate::fusion::{self, Candidate, CANDIDATES};
+use crate::fusion::{self, Candidate, PlaceFit, Reason, CANDIDATES};
+use crate::place::{Locator, PlaceContext};
 use crate::targets::Targets;
+use crate::units::{infer_jurisdiction, UnitParser, UnitSpace};
 use pr_catalogue::{Catalogue, KeywordScores};
+use pr_locality::{Code, Gazetteer};
 use pr_model::{DocScores, Model, TermWeight};
 use pr_text::{normalise_into, DocFeatures, Scratch};
 use serde::Serialize;
@@ -44,6 +47,10 @@ impl Default for EngineOptions {
 pub struct Petition<'a> {
     pub title: &'a str,
     pub content: &'a str,
+    /// The place the intake desk knows the petition comes from (district, county or town),
+    /// or `""`. It decides the locality for its level (属地管理); the text's places stay
+    /// evidence.
+    pub region: &'a str,
 }
 
 /// A matched duty keyword.
@@ -66,6 +73,97 @@ pub struct Suggestion {
     pub keywords: Vec<KeywordEvidence>,
     /// Petition terms that pushed the model towards `label`.
     pub terms: Vec<ModelTerm>,
+    /// Administrative level of the unit: city, district (区 / 县 / 县级市) or town (乡镇 /
+    /// 街道).
+    pub level: Level,
+    /// The unit's place: its division's full name and 12-digit code; empty for a city-level
+    /// unit of a catalogue without a jurisdiction.
+    pub place: String,
+    pub place_code: String,
+    /// Which rule chose this unit (see [`UnitRule`]).
+    pub rule: UnitRule,
+}
+
+/// Administrative level of a handling unit (分级负责).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// A department of the city (or of the catalogue's jurisdiction).
+    #[default]
+    City,
+    /// A district, county or county-level city, or one of its departments.
+    District,
+    /// A town, township or street office (乡镇 / 街道).
+    Town,
+}
+
+/// Why a unit was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitRule {
+    /// The model and keywords named this unit directly.
+    #[default]
+    Direct,
+    /// The catalogue's unit for the petition's place and the line of duty.
+    LocalUnit,
+    /// No unit of the line at the place: the place's government (district or town).
+    PlaceGovernment,
+    /// No unit at the place: the line's city-level department.
+    CityDepartment,
+}
+
+/// Where the petition's place came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocalitySource {
+    /// No place found.
+    #[default]
+    None,
+    /// The intake desk's region hint.
+    Hint,
+    /// Places named in the title or text.
+    Text,
+    /// What the history taught (road, compound and village names → district).
+    Model,
+}
+
+/// A place named in the petition.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlaceEvidence {
+    /// The words as they appear in the analysed text.
+    pub text: String,
+    /// Character offsets in the analysed text (normalised title, newline, content).
+    pub start: usize,
+    pub end: usize,
+    /// The division they name (12 digits).
+    pub code: String,
+}
+
+/// A division, by code and full names from the province down.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Place {
+    pub province: String,
+    pub city: String,
+    /// District, county or county-level city.
+    pub district: String,
+    /// Town, township or street.
+    pub town: String,
+    /// 12-digit statistical code of the deepest division named.
+    pub code: String,
+}
+
+/// The petition's place (属地) and how it was found.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Locality {
+    /// The deepest place determined; all empty when none.
+    #[serde(flatten)]
+    pub place: Place,
+    pub source: LocalitySource,
+    /// The places named in the text that support it (or that the text names besides a hint).
+    pub evidence: Vec<PlaceEvidence>,
+    /// When a place named in the text is ambiguous (城关镇 exists 88 times): its candidates,
+    /// and `place` stays at the deepest level that is certain.
+    pub candidates: Vec<Place>,
 }
 
 /// A petition term with its contribution to the model score.
@@ -89,6 +187,20 @@ pub struct Routing {
     pub truncated: bool,
     pub model_version: String,
     pub catalogue_version: String,
+    /// The petition's place and how it was found.
+    pub locality: Locality,
+    /// Things the caller should know that did not stop routing (e.g. a region hint that
+    /// names no known place).
+    pub warnings: Vec<String>,
+}
+
+/// Model labels ranked by fused confidence, and the district the petition was placed in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankedLabels {
+    /// (label, confidence), best first.
+    pub labels: Vec<(usize, f32)>,
+    /// The district (county-level division) of the petition's locality, if any.
+    pub district: Option<Code>,
 }
 
 /// Why a petition cannot be routed.
@@ -106,6 +218,8 @@ pub enum EngineError {
         found: Vec<String>,
         expected: Vec<String>,
     },
+    #[error("the place matcher cannot be built: {0}")]
+    Places(String),
 }
 
 /// The model, the catalogue and the mapping between them.
@@ -114,6 +228,10 @@ pub struct Engine {
     model: Model,
     catalogue: Catalogue,
     targets: Targets,
+    /// The model's labels as units (place × line of duty).
+    units: UnitSpace,
+    /// Places in petitions and region hints, within the jurisdiction.
+    locator: Locator,
     options: EngineOptions,
 }
 
@@ -128,6 +246,10 @@ struct Buffers {
     candidates: Vec<Candidate>,
     confidences: Vec<f32>,
     shares: TargetShares,
+    masses: Masses,
+    locality: Locality,
+    place: PlaceContext,
+    warnings: Vec<String>,
 }
 
 /// Confidence gathered per routing target, indexed by target so that a catalogue of thousands
@@ -188,6 +310,31 @@ pub fn petition_text<'a>(title: &str, content: &'a str) -> std::borrow::Cow<'a, 
     }
 }
 
+/// The locator for a model's labels and a catalogue: within the catalogue's jurisdiction, or
+/// the one the labels' places lie in.
+fn locator_for(
+    labels: &[String],
+    catalogue: &Catalogue,
+) -> Result<Locator, pr_locality::GazetteerError> {
+    let gazetteer = Gazetteer::shipped();
+    let settings = catalogue.settings();
+    let aliases = settings.place_aliases.clone();
+    let jurisdiction = settings
+        .jurisdiction
+        .or_else(|| infer_jurisdiction(gazetteer, labels.iter().map(String::as_str), &aliases));
+    Locator::new(gazetteer, jurisdiction, aliases)
+}
+
+fn unit_space(labels: &[String], catalogue: &Catalogue, locator: &Locator) -> UnitSpace {
+    let parser = UnitParser::new(
+        locator.gazetteer(),
+        catalogue,
+        locator.jurisdiction(),
+        locator.aliases(),
+    );
+    UnitSpace::new(labels, &parser, |p| locator.district_of(p))
+}
+
 impl Engine {
     /// Assembles an engine; labels the catalogue does not know become targets of their own.
     pub fn new(
@@ -204,10 +351,15 @@ impl Engine {
             }
         }
         let targets = Targets::new(model.labels(), &catalogue);
+        let locator = locator_for(model.labels(), &catalogue)
+            .map_err(|e| EngineError::Places(e.to_string()))?;
+        let units = unit_space(model.labels(), &catalogue, &locator);
         Ok(Engine {
             model,
             catalogue,
             targets,
+            units,
+            locator,
             options,
         })
     }
@@ -227,11 +379,49 @@ impl Engine {
         &self.targets
     }
 
-    /// Model labels ranked by fused confidence, best first (for evaluation).
-    pub fn rank_labels(&self, petition: Petition) -> Result<Vec<(usize, f32)>, RouteError> {
+    /// The jurisdiction: declared by the catalogue, or where the model's units lie.
+    pub fn jurisdiction(&self) -> Option<Code> {
+        self.locator.jurisdiction()
+    }
+
+    /// The model label of the unit a name stands for (one body under several names is one
+    /// unit), if the model knows that unit.
+    pub fn label_of_unit(&self, name: &str) -> Option<usize> {
+        let labels = self.model.labels();
+        if let Some(i) = labels.iter().position(|l| l == name) {
+            return Some(i);
+        }
+        self.units.label_of(&self.unit_parser().parse(name).key)
+    }
+
+    /// The district of the unit a name stands for, if it is a district or town unit.
+    pub fn district_of_unit(&self, name: &str) -> Option<Code> {
+        let place = self.unit_parser().parse(name).key.place?;
+        self.locator.district_of(place)
+    }
+
+    fn unit_parser(&self) -> UnitParser<'_> {
+        UnitParser::new(
+            self.locator.gazetteer(),
+            &self.catalogue,
+            self.locator.jurisdiction(),
+            self.locator.aliases(),
+        )
+    }
+
+    /// Model labels ranked by fused confidence, best first, and the district of the
+    /// petition's locality (for evaluation).
+    pub fn rank_labels(&self, petition: Petition) -> Result<RankedLabels, RouteError> {
         BUFFERS.with(|b| {
             let b = &mut *b.borrow_mut();
             self.analyse(petition, b)?;
+            let district = b
+                .locality
+                .place
+                .code
+                .parse()
+                .ok()
+                .and_then(|c| self.locator.district_of(c));
             let mut ranked: Vec<(usize, f32)> = b
                 .candidates
                 .iter()
@@ -239,7 +429,10 @@ impl Engine {
                 .map(|(c, &p)| (c.label, p))
                 .collect();
             ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            Ok(ranked)
+            Ok(RankedLabels {
+                labels: ranked,
+                district,
+            })
         })
     }
 
@@ -268,13 +461,25 @@ impl Engine {
         self.model.score(&b.doc, &mut b.scored);
         self.model.probabilities(&mut b.scored.scores);
         self.catalogue.score(&b.text, &mut b.keywords);
+        b.warnings.clear();
+        (b.locality, b.place) = self
+            .locator
+            .locate(&b.text, petition.region, &mut b.warnings);
         let keywords = &b.keywords.scores;
         candidates(
             &b.scored.scores,
             |t| keywords.get(t).copied().unwrap_or(0.0),
             &self.targets,
+            &self.units,
+            &b.place,
+            &mut b.masses,
             &mut b.candidates,
         );
+        if self.units.has_local_units() {
+            if let Some(d) = b.masses.best_district(&self.units) {
+                self.locator.set_from_model(&mut b.locality, d);
+            }
+        }
         let max_keyword = b.keywords.scores.iter().copied().fold(0.0, f32::max);
         fusion::confidences(
             self.model.calibration().fusion.as_ref(),
@@ -283,6 +488,34 @@ impl Engine {
             &mut b.confidences,
         );
         Ok(normalised)
+    }
+
+    /// Which rule put `label` among the candidates.
+    fn rule(&self, candidates: &[Candidate], place: &PlaceContext, label: usize) -> UnitRule {
+        let reason = candidates
+            .iter()
+            .find(|c| c.label == label)
+            .map(|c| c.reason);
+        match reason.unwrap_or_default() {
+            Reason::LocalUnit => UnitRule::LocalUnit,
+            Reason::PlaceGovernment => UnitRule::PlaceGovernment,
+            Reason::Model => {
+                let unit = self.units.unit(label);
+                let no_unit_here = place.district().is_some_and(|d| {
+                    self.units.has_local_units()
+                        && unit.level == Level::City
+                        && self
+                            .units
+                            .label_at(Some(d), self.units.line_id(label))
+                            .is_none()
+                });
+                if no_unit_here {
+                    UnitRule::CityDepartment
+                } else {
+                    UnitRule::Direct
+                }
+            }
+        }
     }
 
     fn rank_targets(
@@ -357,6 +590,8 @@ impl Engine {
                         t
                     }
                 };
+                let unit = self.units.unit(label);
+                let place = unit.key.place.map(|p| self.locator.place(p));
                 Suggestion {
                     code: target.code.clone(),
                     name: target.name.clone(),
@@ -364,6 +599,13 @@ impl Engine {
                     label: labels[label].clone(),
                     keywords,
                     terms,
+                    level: unit.level,
+                    place: place
+                        .as_ref()
+                        .map(|p| [&p.district, &p.town].map(String::as_str).concat())
+                        .unwrap_or_default(),
+                    place_code: place.map(|p| p.code).unwrap_or_default(),
+                    rule: self.rule(&b.candidates, &b.place, label),
                 }
             })
             .collect();
@@ -383,29 +625,72 @@ impl Engine {
             truncated: normalised.truncated,
             model_version: self.model.version().to_string(),
             catalogue_version: self.catalogue.version().to_string(),
+            locality: b.locality.clone(),
+            warnings: b.warnings.clone(),
         }
     }
 }
 
-/// The model's best labels with their keyword evidence, best first.
-/// `keyword(t)` is the keyword score of target `t`.
+/// Per-petition sums of the model's probabilities by line of duty and by district.
+#[derive(Debug, Default)]
+pub(crate) struct Masses {
+    /// Per line number.
+    line: Vec<f32>,
+    /// Per district number; the last is the city level.
+    level: Vec<f32>,
+    lines_seen: Vec<usize>,
+}
+
+impl Masses {
+    /// The district with the largest share of the model's probability, if any.
+    fn best_district(&self, units: &UnitSpace) -> Option<Code> {
+        let districts = &self.level[..units.districts().min(self.level.len())];
+        let best = districts
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))?;
+        units.district_code(best.0)
+    }
+}
+
+/// How many of the model's best lines of duty are looked up at the petition's place.
+const LOCAL_LINES: usize = 4;
+
+/// The model's best labels with their keyword evidence, best first, then the units of their
+/// lines of duty at the petition's place (and that place's government) when the model's best
+/// do not include them. `keyword(t)` is the keyword score of target `t`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn candidates(
     probabilities: &[f32],
     keyword: impl Fn(usize) -> f32,
     targets: &Targets,
+    units: &UnitSpace,
+    place: &PlaceContext,
+    masses: &mut Masses,
     out: &mut Vec<Candidate>,
 ) {
     out.clear();
+    // The region hint wins for its level (属地管理): units of other districts are no
+    // candidates, the city's own units stay.
+    let allowed = |label: usize| match (place.hint_district, units.district(label)) {
+        (Some(hint), Some(d)) => d == hint,
+        _ => true,
+    };
+    let as_candidate = |(label, &p): (usize, &f32)| Candidate {
+        label,
+        probability: p,
+        ..Candidate::default()
+    };
     out.extend(
         probabilities
             .iter()
             .enumerate()
-            .map(|(label, &p)| Candidate {
-                label,
-                probability: p,
-                keyword: 0.0,
-            }),
+            .filter(|&(label, _)| allowed(label))
+            .map(as_candidate),
     );
+    if out.is_empty() {
+        out.extend(probabilities.iter().enumerate().map(as_candidate));
+    }
     let keep = CANDIDATES.min(out.len());
     if keep < out.len() {
         out.select_nth_unstable_by(keep - 1, |a, b| b.probability.total_cmp(&a.probability));
@@ -416,11 +701,80 @@ pub(crate) fn candidates(
             .total_cmp(&a.probability)
             .then(a.label.cmp(&b.label))
     });
+    if units.has_local_units() {
+        masses.line.clear();
+        masses.line.resize(units.lines(), 0.0);
+        masses.level.clear();
+        masses.level.resize(units.districts() + 1, 0.0);
+        for (label, &p) in probabilities.iter().enumerate() {
+            masses.line[units.line_id(label)] += p;
+            masses.level[units.district_id(label)] += p;
+        }
+        if let Some(district) = place.district() {
+            add_local_units(probabilities, units, place, district, masses, out);
+        }
+    }
     for c in out.iter_mut() {
         c.keyword = targets
             .of_label(c.label)
             .iter()
             .map(|&t| keyword(t))
             .fold(0.0, f32::max);
+        if !units.has_local_units() {
+            (c.line_probability, c.level_probability) = (c.probability, 1.0);
+            continue;
+        }
+        c.line_probability = masses.line[units.line_id(c.label)];
+        c.level_probability = masses.level[units.district_id(c.label)];
+        if let Some(d) = units.district(c.label) {
+            c.place = PlaceFit {
+                hint_district: place.hint_district == Some(d),
+                text_district: place.text_district == Some(d),
+                town: place.town.is_some() && units.unit(c.label).key.place == place.town,
+                conflict: place.district().is_some_and(|p| p != d),
+            };
+        }
+    }
+}
+
+/// Adds the units of the best candidates' lines of duty at the petition's town and district,
+/// and the governments of those places.
+fn add_local_units(
+    probabilities: &[f32],
+    units: &UnitSpace,
+    place: &PlaceContext,
+    district: Code,
+    masses: &mut Masses,
+    out: &mut Vec<Candidate>,
+) {
+    let lines = &mut masses.lines_seen;
+    lines.clear();
+    for c in out.iter() {
+        let line = units.line_id(c.label);
+        if !lines.contains(&line) && lines.len() < LOCAL_LINES {
+            lines.push(line);
+        }
+    }
+    let government = units.government_line();
+    lines.extend(government.filter(|g| !lines.contains(g)));
+    for &line in lines.iter() {
+        for at in [place.town, Some(district)].into_iter().flatten() {
+            let Some(label) = units.label_at(Some(at), line) else {
+                continue;
+            };
+            if out.iter().any(|c| c.label == label) {
+                continue;
+            }
+            out.push(Candidate {
+                label,
+                probability: probabilities[label],
+                reason: if Some(line) == government {
+                    Reason::PlaceGovernment
+                } else {
+                    Reason::LocalUnit
+                },
+                ..Candidate::default()
+            });
+        }
     }
 }

@@ -13,32 +13,82 @@ use pr_model::FusionWeights;
 
 /// Names of the candidate features, in order. Stored with the weights so that a model fitted
 /// with other features is refused instead of misread.
-pub const INPUTS: [&str; 4] = [
+pub const INPUTS: [&str; N_INPUTS] = [
     "log_probability",
     "keyword_log",
     "keyword_share",
     "model_top",
+    "line_log_probability",
+    "level_log_probability",
+    "hint_district_agrees",
+    "text_district_agrees",
+    "town_agrees",
+    "place_conflicts",
 ];
+
+/// Number of candidate features.
+pub const N_INPUTS: usize = 10;
 
 /// How many of the model's best labels become candidates.
 pub const CANDIDATES: usize = 8;
 
 /// The evidence of one candidate label.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Candidate {
     pub label: usize,
     pub probability: f32,
     /// Best keyword score among the label's departments.
     pub keyword: f32,
+    /// Model probability of the label's line of duty, summed over its units at every place.
+    pub line_probability: f32,
+    /// Model probability of the label's place: of the units of its district, or of the
+    /// city-level units for a city-level label.
+    pub level_probability: f32,
+    /// How the label's place fits the petition's.
+    pub place: PlaceFit,
+    /// Why the label is a candidate.
+    pub reason: Reason,
+}
+
+/// How a candidate unit's place fits the petition's place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PlaceFit {
+    /// A district or town unit in the district of the region hint.
+    pub hint_district: bool,
+    /// A district or town unit in the district the text names.
+    pub text_district: bool,
+    /// A town unit of the town the petition names.
+    pub town: bool,
+    /// A district or town unit elsewhere than the petition's district.
+    pub conflict: bool,
+}
+
+/// Why a label became a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reason {
+    /// Among the model's best labels.
+    #[default]
+    Model,
+    /// The unit of a likely line of duty at the petition's place.
+    LocalUnit,
+    /// The government of the petition's place.
+    PlaceGovernment,
 }
 
 /// Features of a candidate; `max_keyword` is the best keyword score of the whole petition.
-pub fn features(c: &Candidate, max_keyword: f32, is_top: bool) -> [f64; 4] {
+pub fn features(c: &Candidate, max_keyword: f32, is_top: bool) -> [f64; N_INPUTS] {
+    let flag = |b: bool| f64::from(u8::from(b));
     [
         f64::from(c.probability.max(1e-6)).ln(),
         f64::from(c.keyword).ln_1p(),
         f64::from(c.keyword / (max_keyword + 1.0)),
-        f64::from(u8::from(is_top)),
+        flag(is_top),
+        f64::from(c.line_probability.max(1e-6)).ln(),
+        f64::from(c.level_probability.max(1e-6)).ln(),
+        flag(c.place.hint_district),
+        flag(c.place.text_district),
+        flag(c.place.town),
+        flag(c.place.conflict),
     ]
 }
 
@@ -67,7 +117,7 @@ pub fn confidences(
 
 /// Fits the fusion layer on candidate rows: `rows[i]` with `correct[i]` telling whether the
 /// candidate was the true label.
-pub fn fit(rows: &[[f64; 4]], correct: &[bool]) -> Result<FusionWeights, String> {
+pub fn fit(rows: &[[f64; N_INPUTS]], correct: &[bool]) -> Result<FusionWeights, String> {
     if !correct.iter().any(|&c| c) || correct.iter().all(|&c| c) {
         return Err("held-out candidates are all right or all wrong: nothing to calibrate".into());
     }
@@ -103,11 +153,12 @@ mod tests {
                 label: 0,
                 probability: 0.5,
                 keyword: kw,
+                ..Candidate::default()
             };
             let wrong = Candidate {
                 label: 1,
                 probability: 0.5,
-                keyword: 0.0,
+                ..Candidate::default()
             };
             rows.push(features(&right, kw, true));
             correct.push(kw > 0.0 || i % 2 == 0);
@@ -121,12 +172,13 @@ mod tests {
             Candidate {
                 label: 0,
                 probability: 0.5,
-                keyword: 0.0,
+                ..Candidate::default()
             },
             Candidate {
                 label: 1,
                 probability: 0.5,
                 keyword: 4.0,
+                ..Candidate::default()
             },
         ];
         confidences(Some(&w), &cands, 4.0, &mut out);
@@ -136,6 +188,6 @@ mod tests {
 
     #[test]
     fn refuses_degenerate_data() {
-        assert!(fit(&[[0.0; 4]; 3], &[false; 3]).is_err());
+        assert!(fit(&[[0.0; N_INPUTS]; 3], &[false; 3]).is_err());
     }
 }

@@ -3,15 +3,23 @@
 
 mod engine;
 mod fusion;
+mod place;
 mod targets;
 mod train;
+mod units;
 
 pub use engine::{
-    petition_text, Engine, EngineError, EngineOptions, KeywordEvidence, ModelTerm, Petition,
-    RouteError, Routing, Suggestion,
+    petition_text, Engine, EngineError, EngineOptions, KeywordEvidence, Level, Locality,
+    LocalitySource, ModelTerm, Petition, Place, PlaceEvidence, RankedLabels, RouteError, Routing,
+    Suggestion, UnitRule,
 };
 pub use targets::{Target, Targets};
 pub use train::{
     evaluate, expected_calibration_error, train, train_with_progress, EvalError, Evaluation,
-    LabelledPetition, TrainError, TrainOptions, TrainReport, TrainStage, TrainingRows,
+    LabelledPetition, LocalityAccuracy, TrainError, TrainOptions, TrainReport, TrainStage,
+    TrainingRows,
 };
+pub use units::{infer_jurisdiction, Unit, UnitKey, UnitParser, GOVERNMENT};
+
+#[cfg(test)]
+mod tests;

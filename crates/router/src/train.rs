@@ -1,13 +1,16 @@
 //! The training pipeline: features, k-fold held-out predictions, calibration and fusion
 //! fitted on them, then the final fit on all rows.
 
-use crate::engine::{candidates, petition_text, Engine, Petition};
+use crate::engine::{candidates, petition_text, Engine, Masses, Petition};
 use crate::fusion::{self, Candidate};
+use crate::place::{Locator, PlaceContext};
 use crate::targets::Targets;
+use crate::units::{UnitParser, UnitSpace};
 use linfa::dataset::DatasetBase;
 use linfa::traits::Fit;
 use ndarray::Array1;
 use pr_catalogue::{Catalogue, KeywordScores};
+use pr_locality::{Code, Gazetteer};
 use pr_model::{
     ranking, softmax, stratified_folds, Calibration, CrossValidation, HistoryInfo,
     LinearClassifier, Metrics, Model, ModelCard, ModelError, ParamGuard, SparseDocs, TrainParams,
@@ -23,6 +26,8 @@ pub struct LabelledPetition {
     pub title: String,
     pub text: String,
     pub label: String,
+    /// The intake desk's district or town (the history's region column), or `""`.
+    pub region: String,
 }
 
 /// How to train.
@@ -42,6 +47,9 @@ pub struct TrainOptions {
     pub history_file: String,
     /// Version string of the tool, for the model card.
     pub tool_version: String,
+    /// The city whose places the history's units and petitions name (see
+    /// [`crate::infer_jurisdiction`]); `None` looks for places nationwide.
+    pub jurisdiction: Option<Code>,
 }
 
 /// What training found besides the model.
@@ -49,7 +57,11 @@ pub struct TrainOptions {
 pub struct TrainReport {
     /// Labels no department of the catalogue knows; each is routed to as a target of its own.
     pub unknown_labels: Vec<String>,
+    /// Rows per unit, under the unit's name in the model.
     pub label_counts: BTreeMap<String, usize>,
+    /// Labels that name the same unit as another (one body under several names), with the
+    /// name the model uses for it (the one with most rows).
+    pub merged_labels: Vec<(String, String)>,
 }
 
 /// Why training failed.
@@ -124,6 +136,15 @@ pub fn train_with_progress(
     progress(TrainStage::Features);
     let mut docs = SparseDocs::new(extractor.dimension());
     let mut keywords: Vec<RowKeywords> = Vec::new();
+    // The catalogue's declared jurisdiction wins over the one the caller inferred.
+    let settings = catalogue.settings();
+    let locator = Locator::new(
+        Gazetteer::shipped(),
+        settings.jurisdiction.or(options.jurisdiction),
+        settings.place_aliases.clone(),
+    )
+    .map_err(|e| TrainError::Data(e.to_string()))?;
+    let mut places: Vec<PlaceContext> = Vec::new();
     let mut labels_seen = LabelsSeen::default();
     let mut fingerprint = crc32fast::Hasher::new();
     let mut rows = rows.map(|r| r.map_err(|e| TrainError::Input(e.into())));
@@ -134,12 +155,12 @@ pub fn train_with_progress(
         }
         for r in &chunk {
             labels_seen.add(&r.label);
-            for part in [&r.title, &r.text, &r.label] {
+            for part in [&r.title, &r.text, &r.label, &r.region] {
                 fingerprint.update(part.as_bytes());
                 fingerprint.update(&[0]);
             }
         }
-        let analysed: Vec<(pr_text::DocFeatures, RowKeywords)> = chunk
+        let analysed: Vec<(pr_text::DocFeatures, RowKeywords, PlaceContext)> = chunk
             .par_iter()
             .map_init(
                 || {
@@ -160,18 +181,28 @@ pub fn train_with_progress(
                         .map(|&d| (d, kw.scores[d as usize]))
                         .filter(|&(_, s)| s > 0.0)
                         .collect();
-                    (doc, RowKeywords(scored))
+                    let (_, place) = locator.locate(text, &r.region, &mut Vec::new());
+                    (doc, RowKeywords(scored), place)
                 },
             )
             .collect();
-        for (doc, kw) in analysed {
+        for (doc, kw, place) in analysed {
             docs.push(&doc);
             keywords.push(kw);
+            places.push(place);
         }
     }
     let n_rows = docs.len();
     let history_fingerprint = format!("{:08x}", fingerprint.finalize());
     let (labels, targets_of_rows, label_counts) = labels_seen.sorted();
+    let parser = UnitParser::new(
+        locator.gazetteer(),
+        catalogue,
+        locator.jurisdiction(),
+        locator.aliases(),
+    );
+    let (labels, targets_of_rows, label_counts, merged_labels) =
+        merge_units(labels, targets_of_rows, label_counts, &parser);
     if labels.len() < 2 {
         return Err(TrainError::Data(format!(
             "the history has {} distinct label(s); routing needs at least two",
@@ -182,6 +213,7 @@ pub fn train_with_progress(
     // no fit can keep before any starts, to shrink the rows the folds share.
     docs.prune(params.min_df);
     let targets = Targets::new(&labels, catalogue);
+    let units = UnitSpace::new(&labels, &parser, |p| locator.district_of(p));
 
     // The final fit and the cross-validation fits do not depend on each other, so they all run
     // at once: two cores stay busy while one fit's slowest labels finish.
@@ -201,7 +233,9 @@ pub fn train_with_progress(
                 &params,
                 &labels,
                 &keywords,
+                &places,
                 &targets,
+                &units,
                 progress,
             )
             .map(Some),
@@ -245,6 +279,7 @@ pub fn train_with_progress(
         TrainReport {
             unknown_labels: targets.unknown_labels().to_vec(),
             label_counts,
+            merged_labels,
         },
     ))
 }
@@ -261,7 +296,9 @@ fn cross_validate(
     params: &pr_model::ValidTrainParams,
     labels: &[String],
     keywords: &[RowKeywords],
+    places: &[PlaceContext],
     targets: &Targets,
+    units: &UnitSpace,
     progress: &(dyn Fn(TrainStage) + Sync),
 ) -> Result<(Calibration, CrossValidation), TrainError> {
     let folds = stratified_folds(truth, k, params.seed);
@@ -269,11 +306,17 @@ fn cross_validate(
     let (held, scores) = held_out_scores(docs, truth, &folds, fitted, params, progress)?;
     let truth: Vec<usize> = held.iter().map(|&i| truth[i]).collect();
     let keywords: Vec<&RowKeywords> = held.iter().map(|&i| &keywords[i]).collect();
+    let places: Vec<PlaceContext> = held.iter().map(|&i| places[i]).collect();
     progress(TrainStage::Calibration);
     let sample = calibration_sample(truth.len());
     let temperature = fit_temperature(&scores, &truth, &sample);
     let model_ranked: Vec<Vec<usize>> = scores.iter().map(|s| ranking(s)).collect();
-    let (fusion, fused) = fit_fusion(&scores, temperature, &keywords, targets, &truth, &sample)?;
+    let held_out = HeldOut {
+        scores: &scores,
+        keywords: &keywords,
+        places: &places,
+    };
+    let (fusion, fused) = fit_fusion(&held_out, temperature, targets, units, &truth, &sample)?;
     let fused_ranked: Vec<Vec<usize>> = fused
         .iter()
         .map(|r| r.iter().map(|&(l, _)| l).collect())
@@ -403,41 +446,59 @@ impl RowKeywords {
     }
 }
 
+/// What cross-validation knows of each held-out row.
+struct HeldOut<'a> {
+    /// Raw label scores from a model that did not see the row.
+    scores: &'a [Vec<f32>],
+    keywords: &'a [&'a RowKeywords],
+    places: &'a [PlaceContext],
+}
+
 /// Fits the fusion layer on the held-out candidates of the `sample` rows; returns it with the
 /// fused ranking of every row (label, confidence), best first.
 #[allow(clippy::type_complexity)]
 fn fit_fusion(
-    scores: &[Vec<f32>],
+    held: &HeldOut,
     temperature: f32,
-    keywords: &[&RowKeywords],
     targets: &Targets,
+    units: &UnitSpace,
     truth: &[usize],
     sample: &[usize],
 ) -> Result<(pr_model::FusionWeights, Vec<Vec<(usize, f32)>>), TrainError> {
     // Row i's candidates and its largest keyword score.
-    let candidates_of = |i: usize, p: &mut Vec<f32>, cands: &mut Vec<Candidate>| -> f32 {
-        p.clear();
-        p.extend_from_slice(&scores[i]);
-        softmax(p, temperature);
-        candidates(p, |t| keywords[i].score(t), targets, cands);
-        keywords[i].max()
-    };
-    let (mut p, mut cands) = (Vec::new(), Vec::new());
+    let candidates_of =
+        |i: usize, p: &mut Vec<f32>, masses: &mut Masses, cands: &mut Vec<Candidate>| -> f32 {
+            p.clear();
+            p.extend_from_slice(&held.scores[i]);
+            softmax(p, temperature);
+            let keywords = held.keywords[i];
+            candidates(
+                p,
+                |t| keywords.score(t),
+                targets,
+                units,
+                &held.places[i],
+                masses,
+                cands,
+            );
+            keywords.max()
+        };
+    let (mut p, mut masses, mut cands) = (Vec::new(), Masses::default(), Vec::new());
     let (mut rows, mut correct) = (Vec::new(), Vec::new());
     for &i in sample {
-        let max_keyword = candidates_of(i, &mut p, &mut cands);
+        let max_keyword = candidates_of(i, &mut p, &mut masses, &mut cands);
         for (rank, c) in cands.iter().enumerate() {
             rows.push(fusion::features(c, max_keyword, rank == 0));
             correct.push(c.label == truth[i]);
         }
     }
     let weights = fusion::fit(&rows, &correct).map_err(TrainError::Data)?;
-    let fused = (0..scores.len())
+    let fused = (0..held.scores.len())
         .into_par_iter()
         .map_init(
-            || (Vec::new(), Vec::new(), Vec::new()),
-            |(p, cands, conf), i| {
-                let max_keyword = candidates_of(i, p, cands);
+            || (Vec::new(), Masses::default(), Vec::new(), Vec::new()),
+            |(p, masses, cands, conf), i| {
+                let max_keyword = candidates_of(i, p, masses, cands);
                 fusion::confidences(Some(&weights), cands, max_keyword, conf);
                 let mut r: Vec<(usize, f32)> = cands
                     .iter()
@@ -469,6 +530,60 @@ pub fn expected_calibration_error(ranked: &[Vec<(usize, f32)>], truth: &[usize])
         .filter(|b| b.0 > 0)
         .map(|&(_, conf_sum, right)| (conf_sum - right as f64).abs() / n)
         .sum()
+}
+
+/// Labels, rows' label indices and counts after merging labels that name one unit (瓦房店市 /
+/// 瓦房店市人民政府, 环保局 / 环境保护局): each unit keeps the name with most rows (then the
+/// first in sorted order). Also returns each merged name with the name it became.
+#[allow(clippy::type_complexity)]
+fn merge_units(
+    labels: Vec<String>,
+    of_rows: Vec<usize>,
+    counts: BTreeMap<String, usize>,
+    parser: &UnitParser,
+) -> (
+    Vec<String>,
+    Vec<usize>,
+    BTreeMap<String, usize>,
+    Vec<(String, String)>,
+) {
+    let keys: Vec<_> = labels.iter().map(|l| parser.parse(l).key).collect();
+    // The chosen name of each unit, by key.
+    let mut chosen: std::collections::HashMap<&crate::UnitKey, usize> =
+        std::collections::HashMap::new();
+    for (i, key) in keys.iter().enumerate() {
+        let best = chosen.entry(key).or_insert(i);
+        if counts[&labels[i]] > counts[&labels[*best]] {
+            *best = i;
+        }
+    }
+    if chosen.len() == labels.len() {
+        return (labels, of_rows, counts, Vec::new());
+    }
+    let mut names: Vec<String> = chosen.values().map(|&i| labels[i].clone()).collect();
+    names.sort();
+    let index: std::collections::HashMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    let new_of_label: Vec<usize> = keys
+        .iter()
+        .map(|k| index[labels[chosen[k]].as_str()])
+        .collect();
+    let mut merged: Vec<(String, String)> = labels
+        .iter()
+        .zip(&new_of_label)
+        .filter(|(l, &n)| **l != names[n])
+        .map(|(l, &n)| (l.clone(), names[n].clone()))
+        .collect();
+    merged.sort();
+    let mut new_counts: BTreeMap<String, usize> = BTreeMap::new();
+    for (l, &n) in labels.iter().zip(&new_of_label) {
+        *new_counts.entry(names[n].clone()).or_default() += counts[l];
+    }
+    let of_rows = of_rows.into_iter().map(|r| new_of_label[r]).collect();
+    (names, of_rows, new_counts, merged)
 }
 
 /// The labels of rows as they are read, numbered by first appearance until all are known.
@@ -518,6 +633,25 @@ impl LabelsSeen {
 pub struct Evaluation {
     pub metrics: Metrics,
     pub top1_right: Vec<bool>,
+    /// For the rows whose true unit is a district or town unit: how often the petition's
+    /// locality lay in that unit's district.
+    pub locality: LocalityAccuracy,
+}
+
+/// How often the locality found the true unit's district.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct LocalityAccuracy {
+    /// Rows whose true unit is a district or town unit.
+    pub n: usize,
+    /// Rows whose locality lies in that unit's district.
+    pub right: usize,
+}
+
+impl LocalityAccuracy {
+    /// `right / n`, or `None` without such rows.
+    pub fn accuracy(&self) -> Option<f64> {
+        (self.n > 0).then(|| self.right as f64 / self.n as f64)
+    }
 }
 
 /// Why an evaluation failed.
@@ -532,11 +666,13 @@ pub enum EvalError {
 
 /// Evaluates each of `engines` on the same labelled rows, read a chunk at a time so that a
 /// history larger than memory can be evaluated (and two models compared row by row in one
-/// pass). Metrics are in each model's label space; labels a model does not know count as
-/// errors.
+/// pass). Metrics are in each model's unit space: a label counts as the model's unit when it
+/// names the same unit (one body under several names); labels of units a model does not know
+/// count as errors. With `use_region`, the rows' region column is the region hint.
 pub fn evaluate(
     engines: &[&Engine],
     rows: impl TrainingRows,
+    use_region: bool,
 ) -> Result<Vec<Evaluation>, EvalError> {
     let mut tallies: Vec<Tally> = engines.iter().map(|e| Tally::new(e)).collect();
     let mut rows = rows.map(|r| r.map_err(|e| EvalError::Input(e.into())));
@@ -546,19 +682,20 @@ pub fn evaluate(
             break;
         }
         for (engine, tally) in engines.iter().zip(&mut tallies) {
-            let ranked: Vec<Vec<usize>> = chunk
+            let ranked: Vec<(Vec<usize>, Option<Code>)> = chunk
                 .par_iter()
                 .map(|r| {
                     engine
                         .rank_labels(Petition {
                             title: &r.title,
                             content: &r.text,
+                            region: if use_region { &r.region } else { "" },
                         })
-                        .map(|ranked| ranked.into_iter().map(|(l, _)| l).collect())
+                        .map(|r| (r.labels.into_iter().map(|(l, _)| l).collect(), r.district))
                 })
                 .collect::<Result<_, _>>()?;
-            for (r, ranked) in chunk.iter().zip(ranked) {
-                tally.add(&r.label, ranked);
+            for (r, (ranked, district)) in chunk.iter().zip(ranked) {
+                tally.add(engine, &r.label, ranked, district);
             }
         }
     }
@@ -567,11 +704,12 @@ pub fn evaluate(
 
 /// One engine's rankings of the rows evaluated so far, with the true labels.
 struct Tally {
-    /// The model's labels, then the labels it does not know, as met.
+    /// The model's labels, then the labels of units it does not know, as met.
     labels: Vec<String>,
     index: std::collections::HashMap<String, usize>,
     truth: Vec<usize>,
     ranked: Vec<Vec<usize>>,
+    locality: LocalityAccuracy,
 }
 
 impl Tally {
@@ -583,18 +721,26 @@ impl Tally {
             index,
             truth: Vec::new(),
             ranked: Vec::new(),
+            locality: LocalityAccuracy::default(),
         }
     }
 
-    fn add(&mut self, label: &str, ranked: Vec<usize>) {
+    fn add(&mut self, engine: &Engine, label: &str, ranked: Vec<usize>, found: Option<Code>) {
         let t = match self.index.get(label) {
             Some(&t) => t,
             None => {
-                self.labels.push(label.to_string());
-                self.index.insert(label.to_string(), self.labels.len() - 1);
-                self.labels.len() - 1
+                let t = engine.label_of_unit(label).unwrap_or(self.labels.len());
+                if t == self.labels.len() {
+                    self.labels.push(label.to_string());
+                }
+                self.index.insert(label.to_string(), t);
+                t
             }
         };
+        if let Some(district) = engine.district_of_unit(label) {
+            self.locality.n += 1;
+            self.locality.right += usize::from(found == Some(district));
+        }
         self.truth.push(t);
         self.ranked.push(ranked);
     }
@@ -609,6 +755,7 @@ impl Tally {
         Evaluation {
             metrics: Metrics::compute(&self.labels, &self.truth, &self.ranked),
             top1_right,
+            locality: self.locality,
         }
     }
 }

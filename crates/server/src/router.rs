@@ -6,7 +6,7 @@ use crate::live::{Live, Loaded};
 use crate::metrics::Metrics;
 use crate::pb;
 use crate::pb::router_service_server::RouterService;
-use pr_router::{Petition, RouteError, Routing};
+use pr_router::{Level, LocalitySource, Petition, RouteError, Routing, UnitRule};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -101,6 +101,7 @@ impl Shared {
             method,
             request_id = %r.request_id,
             content_bytes = r.content.len(),
+            region_hint_bytes = r.region_hint.len(),
             department = tracing::field::Empty,
             needs_review = tracing::field::Empty,
             us = tracing::field::Empty,
@@ -115,6 +116,7 @@ impl Shared {
                     Petition {
                         title: &r.title,
                         content: &r.content,
+                        region: &r.region_hint,
                     },
                     top_k as usize,
                 )
@@ -211,6 +213,10 @@ fn response(r: &pb::RouteRequest, routing: Routing, elapsed: Duration) -> pb::Ro
                         weight: t.weight,
                     })
                     .collect(),
+                level: level(s.level) as i32,
+                place: s.place,
+                place_code: s.place_code,
+                rule: unit_rule(s.rule) as i32,
             })
             .collect(),
         category: routing.category,
@@ -221,6 +227,63 @@ fn response(r: &pb::RouteRequest, routing: Routing, elapsed: Duration) -> pb::Ro
         analysed_chars: routing.analysed_chars as u32,
         truncated: routing.truncated,
         region_hint: r.region_hint.clone(),
+        locality: Some(locality(routing.locality)),
+        warnings: routing.warnings,
+    }
+}
+
+fn level(level: Level) -> pb::Level {
+    match level {
+        Level::City => pb::Level::City,
+        Level::District => pb::Level::District,
+        Level::Town => pb::Level::Town,
+    }
+}
+
+fn unit_rule(rule: UnitRule) -> pb::UnitRule {
+    match rule {
+        UnitRule::Direct => pb::UnitRule::Direct,
+        UnitRule::LocalUnit => pb::UnitRule::LocalUnit,
+        UnitRule::PlaceGovernment => pb::UnitRule::PlaceGovernment,
+        UnitRule::CityDepartment => pb::UnitRule::CityDepartment,
+    }
+}
+
+fn locality(l: pr_router::Locality) -> pb::Locality {
+    let offset = |o: usize| u32::try_from(o).unwrap_or(u32::MAX);
+    pb::Locality {
+        province: l.place.province,
+        city: l.place.city,
+        district: l.place.district,
+        town: l.place.town,
+        code: l.place.code,
+        source: match l.source {
+            LocalitySource::None => pb::LocalitySource::Unspecified,
+            LocalitySource::Hint => pb::LocalitySource::Hint,
+            LocalitySource::Text => pb::LocalitySource::Text,
+            LocalitySource::Model => pb::LocalitySource::Model,
+        } as i32,
+        evidence: l
+            .evidence
+            .into_iter()
+            .map(|e| pb::PlaceSpan {
+                text: e.text,
+                start: offset(e.start),
+                end: offset(e.end),
+                code: e.code,
+            })
+            .collect(),
+        candidates: l
+            .candidates
+            .into_iter()
+            .map(|p| pb::Place {
+                province: p.province,
+                city: p.city,
+                district: p.district,
+                town: p.town,
+                code: p.code,
+            })
+            .collect(),
     }
 }
 

@@ -1,0 +1,291 @@
+//! Routing on both axes (place × line of duty) on a small history written here: units of two
+//! Dalian districts, a street office and the city's own bureau.
+
+use crate::*;
+use pr_catalogue::Catalogue;
+use pr_locality::{Aliases, Gazetteer};
+use pr_model::TrainParams;
+use pr_text::FeatureConfig;
+use tempfile::TempDir;
+
+const HOUSING: &str = r#"code = "housing"
+name = "市住房和城乡建设局"
+aliases = ["住建局", "城建局", "建设局"]
+summary = "负责物业管理、房屋安全和建筑市场监管。"
+categories = ["城乡建设"]
+
+[keywords]
+"物业" = 2.0
+"电梯" = 3.0
+"#;
+
+const EDUCATION: &str = r#"code = "education"
+name = "市教育局"
+aliases = ["教育局"]
+summary = "负责学校和幼儿园。"
+categories = ["教育文体"]
+
+[keywords]
+"幼儿园" = 3.0
+"学校" = 2.0
+"#;
+
+fn catalogue(settings: Option<&str>) -> (TempDir, Catalogue) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("housing.toml"), HOUSING).unwrap();
+    std::fs::write(dir.path().join("education.toml"), EDUCATION).unwrap();
+    if let Some(s) = settings {
+        std::fs::write(dir.path().join("catalogue.toml"), s).unwrap();
+    }
+    let c = Catalogue::load_dir(dir.path()).unwrap();
+    (dir, c)
+}
+
+fn parser_units(names: &[&str]) -> Vec<Unit> {
+    let (_dir, c) = catalogue(None);
+    let g = Gazetteer::shipped();
+    let aliases = Aliases::none();
+    let jurisdiction = infer_jurisdiction(g, names.iter().copied(), &aliases);
+    assert_eq!(jurisdiction.unwrap().to_string(), "210200000000");
+    let parser = UnitParser::new(g, &c, jurisdiction, &aliases);
+    names.iter().map(|n| parser.parse(n)).collect()
+}
+
+#[test]
+fn unit_names_split_into_place_and_line_of_duty() {
+    let u = parser_units(&[
+        "甘井子区城建局",
+        "甘井子区住建局",
+        "瓦房店市",
+        "瓦房店市人民政府",
+        "大连市教育局",
+        "教育局",
+        "沙河口区李家街道办事处",
+        "公共行政服务中心",
+    ]);
+    assert_eq!(u[0].level, Level::District);
+    assert_eq!(u[0].key.place.unwrap().to_string(), "210211000000");
+    assert_eq!(u[0].key.line, "housing");
+    assert_eq!(
+        u[0].key, u[1].key,
+        "城建局 and 住建局 are one line: catalogue aliases"
+    );
+    assert_eq!(u[2].key, u[3].key, "瓦房店市 is 瓦房店市人民政府");
+    assert_eq!(u[2].key.line, GOVERNMENT);
+    assert_eq!(u[4].key, u[5].key, "大连市教育局 is the city's 教育局");
+    assert_eq!(u[4].level, Level::City);
+    assert_eq!(u[4].key.place, None);
+    assert_eq!(u[6].level, Level::Town);
+    assert_eq!(u[6].key.line, GOVERNMENT);
+    assert_eq!(
+        (u[7].level, u[7].key.line.as_str()),
+        (Level::City, "公共行政服务中心")
+    );
+}
+
+#[test]
+fn no_jurisdiction_is_inferred_from_category_labels() {
+    let g = Gazetteer::shipped();
+    let labels = ["城乡建设", "教育文体", "劳动和社会保障"];
+    assert_eq!(infer_jurisdiction(g, labels, &Aliases::none()), None);
+}
+
+/// A history where housing complaints go to the district's 城建局 and school complaints to
+/// the district government, in 甘井子区 and 西岗区, plus the city's 教育局 for exams; two
+/// names of one unit (瓦房店市 / 瓦房店市人民政府).
+fn history() -> Vec<LabelledPetition> {
+    let mut rows = Vec::new();
+    let row = |text: String, label: &str, region: &str| LabelledPetition {
+        title: String::new(),
+        text,
+        label: label.to_string(),
+        region: region.to_string(),
+    };
+    let compounds = [
+        "阳光小区",
+        "幸福家园",
+        "海景花园",
+        "丽都小区",
+        "绿洲小区",
+        "锦绣苑",
+    ];
+    for (i, c) in compounds.iter().enumerate() {
+        for (district, short) in [("甘井子区", "甘井子"), ("西岗区", "西岗")] {
+            rows.push(row(
+                format!("{short}{c}电梯坏了{i}个月物业不修，请住建部门处理"),
+                &format!("{district}城建局"),
+                district,
+            ));
+            rows.push(row(
+                format!("{c}旁边幼儿园乱收费，{short}这边家长意见很大"),
+                &format!("{district}人民政府"),
+                district,
+            ));
+        }
+        rows.push(row(
+            format!("高考报名政策咨询{i}，{c}的孩子异地高考怎么办理"),
+            "教育局",
+            "",
+        ));
+        rows.push(row(
+            format!("瓦房店{c}道路破损{i}处，村里没人管"),
+            if i % 2 == 0 {
+                "瓦房店市"
+            } else {
+                "瓦房店市人民政府"
+            },
+            "瓦房店市",
+        ));
+    }
+    rows
+}
+
+fn engine() -> (TempDir, Engine, TrainReport) {
+    let (dir, catalogue) = catalogue(None);
+    let options = TrainOptions {
+        params: TrainParams::new().min_df(1),
+        features: FeatureConfig {
+            hash_bits: 16,
+            ..FeatureConfig::default()
+        },
+        folds: 3,
+        held_out_split: false,
+        max_chars: 8_000,
+        history_file: "fixture".into(),
+        tool_version: "test".into(),
+        jurisdiction: None,
+    };
+    let rows = history().into_iter().map(Ok::<_, std::io::Error>);
+    let (model, report) = train(rows, &catalogue, &options).unwrap();
+    let engine = Engine::new(model, catalogue, EngineOptions::default()).unwrap();
+    (dir, engine, report)
+}
+
+fn route(engine: &Engine, content: &str, region: &str) -> Routing {
+    engine
+        .route(
+            Petition {
+                title: "",
+                content,
+                region,
+            },
+            5,
+        )
+        .unwrap()
+}
+
+#[test]
+fn two_names_of_one_unit_train_as_one_label() {
+    let (_dir, engine, report) = engine();
+    let labels = engine.model().labels();
+    assert!(labels.iter().any(|l| l.starts_with("瓦房店市")));
+    assert_eq!(
+        labels.iter().filter(|l| l.starts_with("瓦房店市")).count(),
+        1,
+        "{labels:?}"
+    );
+    assert_eq!(report.merged_labels.len(), 1, "{:?}", report.merged_labels);
+    // Evaluation counts either name as the unit.
+    let a = engine.label_of_unit("瓦房店市").unwrap();
+    assert_eq!(engine.label_of_unit("瓦房店市人民政府"), Some(a));
+    assert_eq!(engine.jurisdiction().unwrap().to_string(), "210200000000");
+}
+
+#[test]
+fn the_region_hint_decides_the_place_and_the_text_stays_evidence() {
+    let (_dir, engine, _) = engine();
+    let r = route(&engine, "甘井子红旗街道附近小区电梯坏了物业不修", "西岗区");
+    assert_eq!(r.locality.source, LocalitySource::Hint);
+    assert_eq!(r.locality.place.district, "西岗区");
+    assert_eq!(r.locality.place.city, "大连市");
+    assert_eq!(r.locality.place.code, "210203000000");
+    assert!(
+        r.locality
+            .evidence
+            .iter()
+            .any(|e| e.text.starts_with("甘井子")),
+        "{:?}",
+        r.locality.evidence
+    );
+    let best = &r.suggestions[0];
+    assert_eq!(best.name, "西岗区城建局", "{:#?}", r.suggestions);
+    assert_eq!(best.level, Level::District);
+    assert_eq!(best.place, "西岗区");
+    assert_eq!(best.place_code, "210203000000");
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}
+
+#[test]
+fn without_a_hint_the_text_names_the_place() {
+    let (_dir, engine, _) = engine();
+    let r = route(&engine, "西岗区海景花园电梯坏了物业不修", "");
+    assert_eq!(r.locality.source, LocalitySource::Text);
+    assert_eq!(r.locality.place.district, "西岗区");
+    let e = &r.locality.evidence[0];
+    assert_eq!((e.text.as_str(), e.start, e.end), ("西岗区", 0, 3));
+    assert_eq!(
+        r.suggestions[0].name, "西岗区城建局",
+        "{:#?}",
+        r.suggestions
+    );
+}
+
+#[test]
+fn a_hint_that_names_no_place_warns_and_routes_on_the_text() {
+    let (_dir, engine, _) = engine();
+    let r = route(&engine, "甘井子区阳光小区电梯坏了物业不修", "火星区");
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("火星区") && w.contains("no known place")),
+        "{:?}",
+        r.warnings
+    );
+    assert_eq!(r.locality.source, LocalitySource::Text);
+    assert_eq!(r.locality.place.district, "甘井子区");
+}
+
+#[test]
+fn an_ambiguous_place_gives_its_candidates_not_a_guess() {
+    // A category model: no jurisdiction, places looked up nationwide.
+    let (_dir, catalogue) = catalogue(None);
+    let rows = (0..12).map(|i| {
+        Ok::<_, std::io::Error>(LabelledPetition {
+            title: String::new(),
+            text: if i % 2 == 0 {
+                format!("电梯坏了物业不修{i}")
+            } else {
+                format!("幼儿园收费太高{i}")
+            },
+            label: if i % 2 == 0 {
+                "城乡建设"
+            } else {
+                "教育文体"
+            }
+            .to_string(),
+            region: String::new(),
+        })
+    });
+    let options = TrainOptions {
+        params: TrainParams::new().min_df(1),
+        features: FeatureConfig {
+            hash_bits: 12,
+            ..FeatureConfig::default()
+        },
+        folds: 0,
+        held_out_split: false,
+        max_chars: 8_000,
+        history_file: "fixture".into(),
+        tool_version: "test".into(),
+        jurisdiction: None,
+    };
+    let (model, _) = train(rows, &catalogue, &options).unwrap();
+    let engine = Engine::new(model, catalogue, EngineOptions::default()).unwrap();
+    assert_eq!(engine.jurisdiction(), None);
+    let r = route(&engine, "朝阳区幼儿园收费太高", "");
+    assert!(r.locality.candidates.len() >= 2, "{:?}", r.locality);
+    assert!(r.locality.place.district.is_empty(), "{:?}", r.locality);
+    let r = route(&engine, "幼儿园收费太高", "朝阳区");
+    assert!(r.locality.candidates.len() >= 2, "{:?}", r.locality);
+    assert!(r.warnings[0].contains("朝阳区"), "{:?}", r.warnings);
+}

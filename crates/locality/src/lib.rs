@@ -32,3 +32,23 @@ pub use gazetteer::{Division, Gazetteer, GazetteerError, NameKind, PlaceNames};
 pub use matcher::{Aliases, Mention, PlaceMatcher};
 pub use resolve::Resolution;
 pub use unit::UnitName;
+
+/// What the matcher's and the resolver's tests share.
+#[cfg(test)]
+mod test_support {
+    use crate::{Aliases, Code, Gazetteer, PlaceMatcher};
+
+    pub fn code(s: &str) -> Code {
+        s.parse().unwrap()
+    }
+
+    /// The nationwide matcher, built once for all tests.
+    pub fn nationwide() -> &'static PlaceMatcher<'static> {
+        static M: std::sync::OnceLock<PlaceMatcher<'static>> = std::sync::OnceLock::new();
+        M.get_or_init(|| {
+            Gazetteer::shipped()
+                .matcher(None, &Aliases::none())
+                .unwrap()
+        })
+    }
+}

@@ -300,18 +300,7 @@ impl<'g> PlaceMatcher<'g> {
 mod tests {
     use super::*;
 
-    fn code(s: &str) -> Code {
-        s.parse().unwrap()
-    }
-
-    fn nationwide() -> &'static PlaceMatcher<'static> {
-        static M: std::sync::OnceLock<PlaceMatcher<'static>> = std::sync::OnceLock::new();
-        M.get_or_init(|| {
-            Gazetteer::shipped()
-                .matcher(None, &Aliases::none())
-                .unwrap()
-        })
-    }
+    use crate::test_support::{code, nationwide};
 
     fn dalian() -> &'static PlaceMatcher<'static> {
         static M: std::sync::OnceLock<PlaceMatcher<'static>> = std::sync::OnceLock::new();

@@ -282,18 +282,7 @@ mod tests {
     use super::*;
     use crate::matcher::{Aliases, PlaceMatcher};
 
-    fn code(s: &str) -> Code {
-        s.parse().unwrap()
-    }
-
-    fn nationwide() -> &'static PlaceMatcher<'static> {
-        static M: std::sync::OnceLock<PlaceMatcher<'static>> = std::sync::OnceLock::new();
-        M.get_or_init(|| {
-            Gazetteer::shipped()
-                .matcher(None, &Aliases::none())
-                .unwrap()
-        })
-    }
+    use crate::test_support::{code, nationwide};
 
     fn scoped(scope: &str) -> PlaceMatcher<'static> {
         Gazetteer::shipped()

@@ -140,23 +140,27 @@ fn history() -> Vec<LabelledPetition> {
     rows
 }
 
-fn engine() -> (TempDir, Engine, TrainReport) {
-    let (dir, catalogue) = catalogue(None);
-    let options = TrainOptions {
+/// Training on a few dozen rows: every feature kept, a small hash space.
+fn options(folds: usize) -> TrainOptions {
+    TrainOptions {
         params: TrainParams::new().min_df(1),
         features: FeatureConfig {
             hash_bits: 16,
             ..FeatureConfig::default()
         },
-        folds: 3,
+        folds,
         held_out_split: false,
         max_chars: 8_000,
         history_file: "fixture".into(),
         tool_version: "test".into(),
         jurisdiction: None,
-    };
+    }
+}
+
+fn engine() -> (TempDir, Engine, TrainReport) {
+    let (dir, catalogue) = catalogue(None);
     let rows = history().into_iter().map(Ok::<_, std::io::Error>);
-    let (model, report) = train(rows, &catalogue, &options).unwrap();
+    let (model, report) = train(rows, &catalogue, &options(3)).unwrap();
     let engine = Engine::new(model, catalogue, EngineOptions::default()).unwrap();
     (dir, engine, report)
 }
@@ -266,20 +270,7 @@ fn an_ambiguous_place_gives_its_candidates_not_a_guess() {
             region: String::new(),
         })
     });
-    let options = TrainOptions {
-        params: TrainParams::new().min_df(1),
-        features: FeatureConfig {
-            hash_bits: 12,
-            ..FeatureConfig::default()
-        },
-        folds: 0,
-        held_out_split: false,
-        max_chars: 8_000,
-        history_file: "fixture".into(),
-        tool_version: "test".into(),
-        jurisdiction: None,
-    };
-    let (model, _) = train(rows, &catalogue, &options).unwrap();
+    let (model, _) = train(rows, &catalogue, &options(0)).unwrap();
     let engine = Engine::new(model, catalogue, EngineOptions::default()).unwrap();
     assert_eq!(engine.jurisdiction(), None);
     let r = route(&engine, "朝阳区幼儿园收费太高", "");

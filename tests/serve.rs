@@ -111,6 +111,22 @@ async fn every_route_answer_has_a_locality_whatever_the_region_hint() {
             assert_ne!(rule, pb::UnitRule::Unspecified, "{s:?}");
         }
         assert!(r.warnings.iter().all(|w| !w.is_empty()), "{:?}", r.warnings);
+        match hint {
+            "甘井子区" => {
+                assert_eq!(source, pb::LocalitySource::Hint, "{locality:?}");
+                assert_eq!(
+                    (locality.city.as_str(), locality.district.as_str()),
+                    ("大连市", "甘井子区")
+                );
+                assert_eq!(locality.code, "210211000000");
+            }
+            "某区" => assert!(
+                r.warnings.iter().any(|w| w.contains("某区")),
+                "{:?}",
+                r.warnings
+            ),
+            _ => {}
+        }
     }
     // Batch and stream answers carry it too.
     let mut request = petition("loc-batch", WAGES);
@@ -659,4 +675,38 @@ async fn messages_over_the_size_limit_are_refused_with_the_limit() {
         .await
         .unwrap_err();
     assert_status(&e, Code::OutOfRange, "2000");
+}
+
+#[tokio::test]
+async fn a_joint_matter_names_a_lead_unit_and_a_co_handler() {
+    let server = Server::start(&[]);
+    let mut router = server.router().await;
+    let role = |s: &pb::Suggestion| pb::HandlingRole::try_from(s.role).expect("a known role");
+    let joint = router
+        .route(petition(
+            "joint",
+            "公司拖欠农民工工资半年，工地夜间施工噪音扰民，扬尘污染严重",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let roles: Vec<_> = joint.suggestions.iter().map(role).collect();
+    assert_eq!(roles[0], pb::HandlingRole::Lead, "{roles:?}");
+    assert_eq!(
+        roles
+            .iter()
+            .filter(|&&r| r == pb::HandlingRole::CoHandler)
+            .count(),
+        1,
+        "{roles:?}"
+    );
+    let single = router
+        .route(petition("single", WAGES))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(role(&single.suggestions[0]), pb::HandlingRole::Sole);
+    assert!(single.suggestions[1..]
+        .iter()
+        .all(|s| role(s) == pb::HandlingRole::Alternative));
 }

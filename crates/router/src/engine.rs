@@ -82,6 +82,23 @@ pub struct Suggestion {
     pub place_code: String,
     /// Which rule chose this unit (see [`UnitRule`]).
     pub rule: UnitRule,
+    /// Its part: sole handler, lead or co-handler of a joint matter, or an alternative.
+    pub role: HandlingRole,
+}
+
+/// The part a suggested unit plays (谁主管谁负责; joint matters name a lead and co-handlers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandlingRole {
+    /// The best suggestion, handling the petition alone.
+    Sole,
+    /// The best suggestion of a joint matter: it leads (主办).
+    Lead,
+    /// A unit of another line of duty that handles its part of a joint matter (协办).
+    CoHandler,
+    /// Another candidate for the whole petition, should the first be wrong.
+    #[default]
+    Alternative,
 }
 
 /// Administrative level of a handling unit (分级负责).
@@ -350,10 +367,11 @@ impl Engine {
                 });
             }
         }
-        let targets = Targets::new(model.labels(), &catalogue);
+        let mut targets = Targets::new(model.labels(), &catalogue);
         let locator = locator_for(model.labels(), &catalogue)
             .map_err(|e| EngineError::Places(e.to_string()))?;
         let units = unit_space(model.labels(), &catalogue, &locator);
+        targets.inherit_duties(|label| units.line_department(label, &catalogue));
         Ok(Engine {
             model,
             catalogue,
@@ -468,7 +486,7 @@ impl Engine {
         let keywords = &b.keywords.scores;
         candidates(
             &b.scored.scores,
-            |t| keywords.get(t).copied().unwrap_or(0.0),
+            |d| keywords.get(d).copied().unwrap_or(0.0),
             &self.targets,
             &self.units,
             &b.place,
@@ -488,6 +506,38 @@ impl Engine {
             &mut b.confidences,
         );
         Ok(normalised)
+    }
+
+    /// Marks the best suggestion as the sole handler, or, when the petition is a joint matter
+    /// (the first suggestion of another line of duty is also likely and both lines' duty
+    /// keywords fire strongly), as the lead unit (主办) and that one as co-handler (协办).
+    fn assign_roles(
+        &self,
+        suggestions: &mut [Suggestion],
+        per_target: &[(usize, f32, usize)],
+        keyword_scores: &[f32],
+    ) {
+        let line = |&(t, _, label): &(usize, f32, usize)| match self.targets.duties(t) {
+            Some(d) => d,
+            None => self.catalogue.departments().len() + self.units.line_id(label),
+        };
+        let strong = |&(t, _, _): &(usize, f32, usize)| {
+            let score = self.targets.duties(t).and_then(|d| keyword_scores.get(d));
+            score.copied().unwrap_or(0.0) >= JOINT_KEYWORD_SCORE
+        };
+        let Some(first) = per_target.first() else {
+            return;
+        };
+        suggestions[0].role = HandlingRole::Sole;
+        let co = per_target
+            .iter()
+            .take(suggestions.len())
+            .position(|s| line(s) != line(first))
+            .filter(|&i| per_target[i].1 >= JOINT_CONFIDENCE && strong(&per_target[i]));
+        if let (Some(i), true) = (co, strong(first)) {
+            suggestions[0].role = HandlingRole::Lead;
+            suggestions[i].role = HandlingRole::CoHandler;
+        }
     }
 
     /// Which rule put `label` among the candidates.
@@ -530,7 +580,9 @@ impl Engine {
         for (c, &conf) in b.candidates.iter().zip(&b.confidences) {
             let targets = self.targets.of_label(c.label);
             let weight = |t: usize| {
-                let keyword = b.keywords.scores.get(t).copied().unwrap_or(0.0);
+                let duties = self.targets.duties(t);
+                let keyword = duties.and_then(|d| b.keywords.scores.get(d));
+                let keyword = keyword.copied().unwrap_or(0.0);
                 let lead = self.targets.is_lead(t, c.label);
                 keyword + if lead { SHARE_PRIOR } else { SHARE_PRIOR / 2.0 }
             };
@@ -553,13 +605,14 @@ impl Engine {
         let second = per_target.get(1).map_or(0.0, |e| e.1);
         // Suggestions reached through the same label share its model terms.
         let mut terms_of: Vec<(usize, Vec<ModelTerm>)> = Vec::new();
-        let suggestions = per_target
+        let mut suggestions: Vec<Suggestion> = per_target
             .iter()
             .take(top_k)
             .map(|&(t, confidence, label)| {
                 let target = &self.targets.all()[t];
-                let keywords = target
-                    .department
+                let keywords = self
+                    .targets
+                    .duties(t)
                     .map(|d| {
                         b.keywords
                             .evidence(d)
@@ -606,6 +659,7 @@ impl Engine {
                         .unwrap_or_default(),
                     place_code: place.map(|p| p.code).unwrap_or_default(),
                     rule: self.rule(&b.candidates, &b.place, label),
+                    role: HandlingRole::Alternative,
                 }
             })
             .collect();
@@ -616,6 +670,7 @@ impl Engine {
             .max_by(|x, y| x.1.total_cmp(y.1))
             .map(|(c, _)| labels[c.label].clone())
             .unwrap_or_default();
+        self.assign_roles(&mut suggestions, &per_target, &b.keywords.scores);
         Routing {
             suggestions,
             category,
@@ -653,12 +708,20 @@ impl Masses {
     }
 }
 
+/// A line of duty "fires strongly" when its department's keyword score reaches this: one
+/// core duty keyword (weight 4-5) or several lesser ones.
+const JOINT_KEYWORD_SCORE: f32 = 4.0;
+
+/// The co-handler of a joint matter needs at least this confidence: the model, trained on
+/// one unit per petition, gives the second part of a joint matter little, but not nothing.
+const JOINT_CONFIDENCE: f32 = 0.02;
+
 /// How many of the model's best lines of duty are looked up at the petition's place.
 const LOCAL_LINES: usize = 4;
 
 /// The model's best labels with their keyword evidence, best first, then the units of their
 /// lines of duty at the petition's place (and that place's government) when the model's best
-/// do not include them. `keyword(t)` is the keyword score of target `t`.
+/// do not include them. `keyword(d)` is the keyword score of department `d`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn candidates(
     probabilities: &[f32],
@@ -718,7 +781,8 @@ pub(crate) fn candidates(
         c.keyword = targets
             .of_label(c.label)
             .iter()
-            .map(|&t| keyword(t))
+            .filter_map(|&t| targets.duties(t))
+            .map(&keyword)
             .fold(0.0, f32::max);
         if !units.has_local_units() {
             (c.line_probability, c.level_probability) = (c.probability, 1.0);

@@ -9,9 +9,9 @@ mod train;
 mod units;
 
 pub use engine::{
-    petition_text, Engine, EngineError, EngineOptions, KeywordEvidence, Level, Locality,
-    LocalitySource, ModelTerm, Petition, Place, PlaceEvidence, RankedLabels, RouteError, Routing,
-    Suggestion, UnitRule,
+    petition_text, Engine, EngineError, EngineOptions, HandlingRole, KeywordEvidence, Level,
+    Locality, LocalitySource, ModelTerm, Petition, Place, PlaceEvidence, RankedLabels, RouteError,
+    Routing, Suggestion, UnitRule,
 };
 pub use targets::{Target, Targets};
 pub use train::{

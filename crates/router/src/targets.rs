@@ -20,6 +20,8 @@ pub struct Targets {
     by_label: Vec<Vec<usize>>,
     /// Per target: the model label that names its department's central category, if any.
     lead_label: Vec<Option<usize>>,
+    /// Per target: the department whose duty keywords it carries (see [`Targets::duties`]).
+    duties: Vec<Option<usize>>,
     unknown_labels: Vec<String>,
 }
 
@@ -60,10 +62,12 @@ impl Targets {
                 labels.iter().position(|l| l == first)
             })
             .collect();
+        let duties = targets.iter().map(|t| t.department).collect();
         Targets {
             targets,
             by_label,
             lead_label,
+            duties,
             unknown_labels,
         }
     }
@@ -72,6 +76,24 @@ impl Targets {
     /// department's first category, or the target is a label of its own.
     pub fn is_lead(&self, target: usize, label: usize) -> bool {
         self.targets[target].department.is_none() || self.lead_label[target] == Some(label)
+    }
+
+    /// The department whose duty keywords (关键词库) count for target `t`: its own, or, for a
+    /// local unit the catalogue does not list (甘井子区城建局), its line of duty's.
+    pub fn duties(&self, t: usize) -> Option<usize> {
+        self.duties.get(t).copied().flatten()
+    }
+
+    /// Gives each label that is a target of its own the duty keywords of `line_department`
+    /// of that label, if any.
+    pub(crate) fn inherit_duties(&mut self, line_department: impl Fn(usize) -> Option<usize>) {
+        for (label, targets) in self.by_label.iter().enumerate() {
+            if let [t] = targets[..] {
+                if self.targets[t].department.is_none() {
+                    self.duties[t] = line_department(label);
+                }
+            }
+        }
     }
 
     /// All targets; catalogue departments first, with the same indices.

@@ -280,3 +280,45 @@ fn an_ambiguous_place_gives_its_candidates_not_a_guess() {
     assert!(r.locality.candidates.len() >= 2, "{:?}", r.locality);
     assert!(r.warnings[0].contains("朝阳区"), "{:?}", r.warnings);
 }
+
+#[test]
+fn a_local_unit_carries_its_line_of_duty_keywords() {
+    let (_dir, engine, _) = engine();
+    let r = route(&engine, "西岗区海景花园电梯坏了物业不修", "");
+    let best = &r.suggestions[0];
+    assert_eq!(best.name, "西岗区城建局");
+    let words: Vec<&str> = best.keywords.iter().map(|k| k.keyword.as_str()).collect();
+    assert!(words.contains(&"电梯"), "{words:?}");
+}
+
+#[test]
+fn two_lines_firing_strongly_make_a_lead_and_a_co_handler() {
+    let (_dir, engine, _) = engine();
+    let joint = route(
+        &engine,
+        "西岗区海景花园电梯坏了物业不修，小区旁边学校和幼儿园高考报名政策也不清楚",
+        "",
+    );
+    let roles: Vec<(&str, HandlingRole)> = joint
+        .suggestions
+        .iter()
+        .map(|s| (s.name.as_str(), s.role))
+        .collect();
+    // Housing and education both fire: one leads, the other co-handles, whichever the
+    // model ranks first.
+    assert_eq!(roles[0].1, HandlingRole::Lead, "{roles:?}");
+    let co: Vec<&str> = roles
+        .iter()
+        .filter(|(_, r)| *r == HandlingRole::CoHandler)
+        .map(|(n, _)| *n)
+        .collect();
+    let mut pair = [roles[0].0, co[0]];
+    pair.sort();
+    assert_eq!(pair, ["市教育局", "西岗区城建局"], "{roles:?}");
+    assert_eq!(co.len(), 1, "{roles:?}");
+    let single = route(&engine, "西岗区海景花园电梯坏了物业不修", "");
+    assert_eq!(single.suggestions[0].role, HandlingRole::Sole);
+    assert!(single.suggestions[1..]
+        .iter()
+        .all(|s| s.role == HandlingRole::Alternative));
+}

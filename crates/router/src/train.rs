@@ -212,8 +212,9 @@ pub fn train_with_progress(
     // Every fit ignores the buckets seen in fewer than min_df rows of its own; drop those that
     // no fit can keep before any starts, to shrink the rows the folds share.
     docs.prune(params.min_df);
-    let targets = Targets::new(&labels, catalogue);
+    let mut targets = Targets::new(&labels, catalogue);
     let units = UnitSpace::new(&labels, &parser, |p| locator.district_of(p));
+    targets.inherit_duties(|label| units.line_department(label, catalogue));
 
     // The final fit and the cross-validation fits do not depend on each other, so they all run
     // at once: two cores stay busy while one fit's slowest labels finish.

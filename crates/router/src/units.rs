@@ -253,6 +253,14 @@ impl UnitSpace {
         self.by_key.get(&(place, line as u32)).copied()
     }
 
+    /// The catalogue department of a label's line of duty, if the line is one.
+    pub fn line_department(&self, label: usize, catalogue: &Catalogue) -> Option<usize> {
+        match catalogue.resolve_label(&self.units[label].key.line) {
+            LabelTarget::Department(d) => Some(d),
+            _ => None,
+        }
+    }
+
     /// The label of the unit with this key.
     pub fn label_of(&self, key: &UnitKey) -> Option<usize> {
         let line = *self.line_numbers.get(&key.line)?;

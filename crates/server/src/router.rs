@@ -6,7 +6,7 @@ use crate::live::{Live, Loaded};
 use crate::metrics::Metrics;
 use crate::pb;
 use crate::pb::router_service_server::RouterService;
-use pr_router::{Level, LocalitySource, Petition, RouteError, Routing, UnitRule};
+use pr_router::{HandlingRole, Level, LocalitySource, Petition, RouteError, Routing, UnitRule};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -217,6 +217,7 @@ fn response(r: &pb::RouteRequest, routing: Routing, elapsed: Duration) -> pb::Ro
                 place: s.place,
                 place_code: s.place_code,
                 rule: unit_rule(s.rule) as i32,
+                role: handling_role(s.role) as i32,
             })
             .collect(),
         category: routing.category,
@@ -237,6 +238,15 @@ fn level(level: Level) -> pb::Level {
         Level::City => pb::Level::City,
         Level::District => pb::Level::District,
         Level::Town => pb::Level::Town,
+    }
+}
+
+fn handling_role(role: HandlingRole) -> pb::HandlingRole {
+    match role {
+        HandlingRole::Sole => pb::HandlingRole::Sole,
+        HandlingRole::Lead => pb::HandlingRole::Lead,
+        HandlingRole::CoHandler => pb::HandlingRole::CoHandler,
+        HandlingRole::Alternative => pb::HandlingRole::Alternative,
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod batch;
 mod bench;
+mod catalogue_cmd;
 mod commands;
 mod export;
 mod paths;
@@ -44,6 +45,8 @@ enum Command {
     Rollback(registry::RollbackArgs),
     /// Write the feedback store's confirmed outcomes as a labelled JSONL history.
     ExportHistory(export::ExportArgs),
+    /// Build catalogues: `from-history` proposes a city's units from a labelled history.
+    Catalogue(catalogue_cmd::CatalogueArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         Command::Promote(a) => registry::promote(a),
         Command::Rollback(a) => registry::rollback(a),
         Command::ExportHistory(a) => export::export_history(a),
+        Command::Catalogue(a) => catalogue_cmd::catalogue(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

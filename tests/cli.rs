@@ -437,3 +437,274 @@ fn route_takes_a_region_and_batch_excludes_text() {
     let e = run_err(&["route", "--model", &model, "--batch", "missing.jsonl"]);
     assert!(e.contains("missing.jsonl"), "{e}");
 }
+
+/// A small base catalogue for `catalogue from-history`: three departments whose names and
+/// aliases name the lines of duty of the labels below.
+fn unit_catalogue(dir: &std::path::Path) -> std::path::PathBuf {
+    let base = dir.join("base");
+    std::fs::create_dir_all(&base).unwrap();
+    for (code, name, aliases, category, keyword) in [
+        (
+            "housing_construction",
+            "市住房和城乡建设局",
+            "\"住建局\", \"城建局\"",
+            "城乡建设",
+            "物业",
+        ),
+        ("education", "市教育局", "\"教育局\"", "教育", "学校"),
+        (
+            "ecology_environment",
+            "市生态环境局",
+            "\"环保局\", \"环境保护局\"",
+            "环境保护",
+            "排污",
+        ),
+    ] {
+        std::fs::write(
+            base.join(format!("{code}.toml")),
+            format!(
+                "code = \"{code}\"\nname = \"{name}\"\naliases = [{aliases}]\nsummary = \"负责{category}。\"\ncategories = [\"{category}\"]\n\n[keywords]\n\"{keyword}\" = 2.0\n"
+            ),
+        )
+        .unwrap();
+    }
+    base
+}
+
+/// A history whose labels are these unit names, each with its number of rows.
+fn unit_history(path: &std::path::Path, labels: &[(&str, usize)]) {
+    let texts: Vec<String> = labels
+        .iter()
+        .flat_map(|(label, n)| {
+            (0..*n).map(move |i| format!("{label}的第{i}件诉求：小区问题没人管"))
+        })
+        .collect();
+    let rows: Vec<(&str, &str)> = labels
+        .iter()
+        .flat_map(|(label, n)| std::iter::repeat_n(*label, *n))
+        .zip(&texts)
+        .map(|(label, text)| (text.as_str(), label))
+        .collect();
+    write_jsonl(path, &rows);
+}
+
+#[test]
+fn catalogue_from_history_proposes_units_that_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = unit_catalogue(dir.path());
+    let history = dir.path().join("units.jsonl");
+    unit_history(
+        &history,
+        &[
+            ("甘井子区住建局", 3),
+            ("甘井子区城建局", 1),
+            ("瓦房店市", 2),
+            ("瓦房店市人民政府", 1),
+            ("西岗区人民政府", 2),
+            ("沙河口区李家街道办事处", 1),
+            // 得胜街道 is a street of 旅顺口区 and of 金州区: its name alone is ambiguous.
+            ("金州区得胜街道办事处", 1),
+            ("教育局", 2),
+            ("大连市教育局", 1),
+            ("环保局", 1),
+            ("环境保护局", 1),
+            ("某某管理所", 2),
+            ("甘井子区某某中心", 1),
+            ("沈阳市和平区人民政府", 1),
+            ("城乡建设", 1),
+        ],
+    );
+    let out = dir.path().join("proposed");
+    let args = [
+        "catalogue",
+        "from-history",
+        "--history",
+        history.to_str().unwrap(),
+        "--catalogue",
+        base.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let run_out = run(&args);
+    let stderr = String::from_utf8_lossy(&run_out.stderr);
+    assert!(run_out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("jurisdiction: 大连市 (inferred"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("5 units with 2 aliases"), "{stderr}");
+    assert!(
+        stderr.contains("4 labels (5 rows) were not placed") && stderr.contains("某某管理所"),
+        "{stderr}"
+    );
+
+    // The proposal loads, with the base's departments and one unit per place and line.
+    let catalogue = pr_catalogue::Catalogue::load_dir(&out).unwrap();
+    assert_eq!(catalogue.departments().len(), 3);
+    assert_eq!(
+        catalogue.settings().jurisdiction.unwrap().to_string(),
+        "210200000000"
+    );
+    let units: Vec<(String, String, String, Vec<String>)> = catalogue
+        .units()
+        .iter()
+        .map(|u| {
+            (
+                u.name.clone(),
+                u.place.to_string(),
+                u.line.clone(),
+                u.aliases.clone(),
+            )
+        })
+        .collect();
+    let unit = |name: &str, place: &str, line: &str, aliases: &[&str]| {
+        (
+            name.to_string(),
+            place.to_string(),
+            line.to_string(),
+            aliases.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+        )
+    };
+    // By place (code order), then name.
+    assert_eq!(
+        units,
+        [
+            unit("西岗区人民政府", "210203000000", "government", &[]),
+            unit("沙河口区李家街道办事处", "210204011000", "government", &[]),
+            unit(
+                "甘井子区住建局",
+                "210211000000",
+                "housing_construction",
+                &["甘井子区城建局"]
+            ),
+            unit("金州区得胜街道办事处", "210213025000", "government", &[]),
+            unit(
+                "瓦房店市",
+                "210281000000",
+                "government",
+                &["瓦房店市人民政府"]
+            ),
+        ]
+    );
+    let toml = std::fs::read_to_string(out.join("catalogue.toml")).unwrap();
+    assert!(toml.contains("place = \"甘井子区\""), "{toml}");
+    assert!(
+        toml.contains("place = \"210213025000\"  # 大连市金州区得胜街道"),
+        "{toml}"
+    );
+    assert!(
+        toml.contains("4 rows: 甘井子区住建局 (3), 甘井子区城建局 (1)"),
+        "{toml}"
+    );
+    assert!(
+        toml.contains("#   education (市教育局) ← 教育局 (2), 大连市教育局 (1)"),
+        "{toml}"
+    );
+    assert!(
+        toml.contains("#   ecology_environment (市生态环境局) ← 环保局 (1), 环境保护局 (1)"),
+        "{toml}"
+    );
+
+    // What could not be placed is listed, not guessed: label, rows, reason.
+    let unplaced = std::fs::read_to_string(out.join("unplaced.txt")).unwrap();
+    let lines: Vec<Vec<&str>> = unplaced.lines().map(|l| l.split('\t').collect()).collect();
+    let labels: Vec<(&str, &str)> = lines.iter().map(|l| (l[0], l[1])).collect();
+    assert_eq!(
+        labels,
+        [
+            ("某某管理所", "2"),
+            ("城乡建设", "1"),
+            ("沈阳市和平区人民政府", "1"),
+            ("甘井子区某某中心", "1"),
+        ],
+        "{unplaced}"
+    );
+    assert!(lines[1][2].contains("category"), "{unplaced}");
+    assert!(
+        lines[2][2].contains("outside the jurisdiction"),
+        "{unplaced}"
+    );
+    assert!(
+        lines[3][2].contains("甘井子区") && lines[3][2].contains("某某中心"),
+        "{unplaced}"
+    );
+
+    // A second run neither overwrites the proposal nor mixes with it, unless --force.
+    let e = run_err(&args);
+    assert!(e.contains("is not empty") && e.contains("--force"), "{e}");
+    std::fs::write(out.join("stale.toml"), "not a department").unwrap();
+    let forced: Vec<&str> = args.iter().copied().chain(["--force"]).collect();
+    run_ok(&forced);
+    assert!(!out.join("stale.toml").exists());
+    assert_eq!(
+        pr_catalogue::Catalogue::load_dir(&out)
+            .unwrap()
+            .units()
+            .len(),
+        5
+    );
+}
+
+#[test]
+fn catalogue_from_history_keeps_the_base_places_and_refuses_unknown_cities() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = unit_catalogue(dir.path());
+    std::fs::write(
+        base.join("catalogue.toml"),
+        "jurisdiction = \"大连市\"\n[places]\n\"金普新区\" = \"金州区\"\n\"大连开发区\" = \"金州区\"\n",
+    )
+    .unwrap();
+    let history = dir.path().join("units.jsonl");
+    unit_history(
+        &history,
+        &[
+            ("金普新区管理委员会", 2),
+            ("大连开发区管委会", 1),
+            ("金普新区住建局", 1),
+        ],
+    );
+    let out = dir.path().join("proposed");
+    let h = history.to_str().unwrap();
+    let b = base.to_str().unwrap();
+    let o = out.to_str().unwrap();
+    let output = run(&[
+        "catalogue",
+        "from-history",
+        "--history",
+        h,
+        "--catalogue",
+        b,
+        "--out",
+        o,
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("jurisdiction: 大连市 (declared by the base catalogue)"),
+        "{stderr}"
+    );
+    let catalogue = pr_catalogue::Catalogue::load_dir(&out).unwrap();
+    assert_eq!(catalogue.settings().places.len(), 2);
+    let units = catalogue.units();
+    assert_eq!(units.len(), 2, "{units:?}");
+    let government = units.iter().find(|u| u.line == "government").unwrap();
+    assert_eq!(government.name, "金普新区管理委员会");
+    assert_eq!(government.aliases, ["大连开发区管委会"]);
+    assert_eq!(government.place.to_string(), "210213000000");
+
+    let e = run_err(&[
+        "catalogue",
+        "from-history",
+        "--history",
+        h,
+        "--jurisdiction",
+        "不存在市",
+        "--out",
+        &format!("{o}2"),
+    ]);
+    assert!(
+        e.contains("--jurisdiction '不存在市' is not a place of the gazetteer"),
+        "{e}"
+    );
+    assert!(!dir.path().join("proposed2").exists());
+}

@@ -7,7 +7,7 @@ mod settings;
 
 pub use load::{CatalogueError, Department};
 pub use scorer::{KeywordHit, KeywordScores};
-pub use settings::{Settings, SETTINGS_FILE};
+pub use settings::{DeclaredUnit, Settings, GOVERNMENT_LINE, SETTINGS_FILE};
 
 use scorer::KeywordScorer;
 use std::collections::BTreeMap;
@@ -42,7 +42,8 @@ impl Catalogue {
     /// naming the file and line.
     pub fn load_dir(dir: &Path) -> Result<Catalogue, CatalogueError> {
         let (departments, fingerprint) = load::load_dir(dir)?;
-        let (settings, settings_text) = settings::load(dir, pr_locality::Gazetteer::shipped())?;
+        let (settings, settings_text) =
+            settings::load(dir, pr_locality::Gazetteer::shipped(), &departments)?;
         let scorer = KeywordScorer::new(&departments).map_err(|e| CatalogueError::Automaton {
             path: dir.to_path_buf(),
             reason: e.to_string(),
@@ -84,9 +85,15 @@ impl Catalogue {
         }
     }
 
-    /// The jurisdiction and place aliases of `catalogue.toml` (none without that file).
+    /// The jurisdiction, place aliases and units of `catalogue.toml` (none without that file).
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// The local units `catalogue.toml` declares (district / county and town bodies), in file
+    /// order; each inherits its line's keywords.
+    pub fn units(&self) -> &[DeclaredUnit] {
+        &self.settings.units
     }
 
     /// Departments in a stable order (by file name).

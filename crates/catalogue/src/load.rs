@@ -76,7 +76,7 @@ pub(crate) struct Source<'a> {
 }
 
 impl Source<'_> {
-    fn line(&self, offset: usize) -> usize {
+    pub(crate) fn line(&self, offset: usize) -> usize {
         let end = offset.min(self.text.len());
         self.text.as_bytes()[..end]
             .iter()

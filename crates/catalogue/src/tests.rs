@@ -293,3 +293,205 @@ fn a_place_the_gazetteer_does_not_know_is_refused_with_file_and_line() {
     assert!(ambiguous.contains("catalogue.toml:1"), "{ambiguous}");
     assert!(ambiguous.contains("12-digit code"), "{ambiguous}");
 }
+
+/// A catalogue.toml for Dalian with `units` after its jurisdiction.
+fn with_units(units: &str) -> String {
+    format!("jurisdiction = \"大连市\"\n[places]\n\"金普新区\" = \"金州区\"\n\n{units}")
+}
+
+const UNITS: &str = r#"[[units]]
+name = "甘井子区城建局"
+place = "甘井子区"
+line = "housing"
+aliases = ["甘井子区住建局"]
+
+[[units]]
+name = "沙河口区李家街道办事处"
+place = "210204011000"
+line = "government"
+
+[[units]]
+name = "金普新区管理委员会"
+place = "金普新区"
+line = "government"
+"#;
+
+#[test]
+fn catalogue_toml_declares_local_units() {
+    let dir = dir_with(&[
+        ("housing.toml", HOUSING),
+        ("catalogue.toml", &with_units(UNITS)),
+    ]);
+    let c = Catalogue::load_dir(dir.path()).unwrap();
+    let units = c.units();
+    assert_eq!(units.len(), 3);
+    assert_eq!(
+        units[0],
+        DeclaredUnit {
+            name: "甘井子区城建局".into(),
+            place: "210211000000".parse().unwrap(),
+            line: "housing".into(),
+            aliases: vec!["甘井子区住建局".into()],
+        }
+    );
+    assert_eq!(units[1].place.to_string(), "210204011000");
+    assert_eq!(units[1].line, GOVERNMENT_LINE);
+    assert!(units[1].aliases.is_empty());
+    // A place alias of [places] names a unit's place too.
+    assert_eq!(units[2].place.to_string(), "210213000000");
+    assert_eq!(c.settings().units, units);
+    assert_eq!(
+        c.settings().places,
+        [("金普新区".to_string(), "210213000000".parse().unwrap())]
+    );
+    // The units are part of the catalogue's version.
+    let fewer = dir_with(&[
+        ("housing.toml", HOUSING),
+        ("catalogue.toml", &with_units("")),
+    ]);
+    assert_ne!(
+        Catalogue::load_dir(fewer.path()).unwrap().version(),
+        c.version()
+    );
+}
+
+/// The error loading the HOUSING department with this catalogue.toml.
+fn settings_error(settings: &str) -> String {
+    load_error(&[("housing.toml", HOUSING), ("catalogue.toml", settings)])
+}
+
+#[test]
+fn a_unit_place_must_be_a_known_district_or_town_of_the_jurisdiction() {
+    let unit = |place: &str| {
+        with_units(&format!(
+            "[[units]]\nname = \"某单位\"\nplace = \"{place}\"\nline = \"housing\"\n"
+        ))
+    };
+    // Line 5 of catalogue.toml: jurisdiction, [places], its alias, blank, [[units]], name…
+    let e = settings_error(&unit("不存在区"));
+    assert!(
+        e.contains("catalogue.toml:7:") && e.contains("不存在区") && e.contains("in 大连市"),
+        "{e}"
+    );
+    // Outside the jurisdiction, by name (not found in it) and by code.
+    let e = settings_error(&unit("和平区"));
+    assert!(
+        e.contains("catalogue.toml:7:") && e.contains("in 大连市"),
+        "{e}"
+    );
+    let e = settings_error(&unit("210102000000"));
+    assert!(
+        e.contains("catalogue.toml:7:") && e.contains("outside the jurisdiction 大连市"),
+        "{e}"
+    );
+    // The city itself is no local place.
+    let e = settings_error(&unit("大连市"));
+    assert!(
+        e.contains("catalogue.toml:7:") && e.contains("city-level"),
+        "{e}"
+    );
+    // Ambiguous within the jurisdiction: 甘井子 is the short name of 甘井子区 and of its
+    // 甘井子街道.
+    let e = settings_error(&unit("甘井子"));
+    assert!(
+        e.contains("catalogue.toml:7:")
+            && e.contains("names 2 places in 大连市")
+            && e.contains("12-digit code"),
+        "{e}"
+    );
+    // An unambiguous short name is fine.
+    let ok = dir_with(&[("housing.toml", HOUSING), ("catalogue.toml", &unit("西岗"))]);
+    assert_eq!(
+        Catalogue::load_dir(ok.path()).unwrap().units()[0]
+            .place
+            .to_string(),
+        "210203000000"
+    );
+}
+
+#[test]
+fn units_need_a_jurisdiction() {
+    let e = settings_error(
+        "[[units]]\nname = \"甘井子区城建局\"\nplace = \"甘井子区\"\nline = \"housing\"\n",
+    );
+    assert!(
+        e.contains("catalogue.toml:1:") && e.contains("needs the catalogue's jurisdiction"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_unit_line_must_be_a_department_code_or_the_government() {
+    let unit = |line: &str| {
+        with_units(&format!(
+            "[[units]]\nname = \"甘井子区城建局\"\nplace = \"甘井子区\"\nline = \"{line}\"\n"
+        ))
+    };
+    let e = settings_error(&unit("planning"));
+    assert!(
+        e.contains("catalogue.toml:8:") && e.contains("'planning' is neither a department code"),
+        "{e}"
+    );
+    // A department's name or alias is not its code, but the message says which code.
+    let e = settings_error(&unit("住建局"));
+    assert!(e.contains("did you mean 'housing'"), "{e}");
+    // An unknown field is refused like in department files.
+    let e = settings_error(&with_units(
+        "[[units]]\nname = \"甘井子区城建局\"\nplace = \"甘井子区\"\nline = \"housing\"\nkeywords = [\"物业\"]\n",
+    ));
+    assert!(
+        e.contains("catalogue.toml:") && e.contains("keywords"),
+        "{e}"
+    );
+}
+
+#[test]
+fn unit_names_are_used_once_and_by_no_department() {
+    // Twice across units: the alias of the second is the first's name.
+    let twice = with_units(&format!(
+        "{UNITS}\n[[units]]\nname = \"西岗区人民政府\"\nplace = \"西岗区\"\nline = \"government\"\naliases = [\"甘井子区城建局\"]\n"
+    ));
+    let e = settings_error(&twice);
+    assert!(
+        e.contains("catalogue.toml:25:") && e.contains("already used at line 6"),
+        "{e}"
+    );
+    // Twice within one unit.
+    let e = settings_error(&with_units(
+        "[[units]]\nname = \"甘井子区城建局\"\nplace = \"甘井子区\"\nline = \"housing\"\naliases = [\"甘井子区城建局\"]\n",
+    ));
+    assert!(
+        e.contains("catalogue.toml:9:") && e.contains("already used"),
+        "{e}"
+    );
+    // A department's code, name or alias (with or without 市).
+    for taken in ["housing", "住建局", "住房和城乡建设局"] {
+        let e = settings_error(&with_units(&format!(
+            "[[units]]\nname = \"{taken}\"\nplace = \"甘井子区\"\nline = \"housing\"\n"
+        )));
+        assert!(
+            e.contains("catalogue.toml:6:") && e.contains("already a name of department 'housing'"),
+            "{taken}: {e}"
+        );
+    }
+    // An empty name.
+    let e = settings_error(&with_units(
+        "[[units]]\nname = \" \"\nplace = \"甘井子区\"\nline = \"housing\"\n",
+    ));
+    assert!(
+        e.contains("catalogue.toml:6:") && e.contains("empty"),
+        "{e}"
+    );
+}
+
+#[test]
+fn one_place_and_line_is_one_unit() {
+    let e = settings_error(&with_units(&format!(
+        "{UNITS}\n[[units]]\nname = \"甘井子区房产局\"\nplace = \"甘井子区\"\nline = \"housing\"\n"
+    )));
+    assert!(
+        e.contains("catalogue.toml:22:")
+            && e.contains("same place and line as '甘井子区城建局' at line 6"),
+        "{e}"
+    );
+}

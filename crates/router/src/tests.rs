@@ -322,3 +322,29 @@ fn two_lines_firing_strongly_make_a_lead_and_a_co_handler() {
         .iter()
         .all(|s| s.role == HandlingRole::Alternative));
 }
+
+#[test]
+fn units_and_place_names_the_catalogue_declares_are_one_unit_with_the_names_they_stand_for() {
+    let settings = r#"jurisdiction = "大连市"
+[places]
+"金普新区" = "金州区"
+
+[[units]]
+name = "金普新区城乡建设局"
+place = "金普新区"
+line = "housing"
+aliases = ["开发区建设局"]
+"#;
+    let (_dir, c) = catalogue(Some(settings));
+    let g = Gazetteer::shipped();
+    let s = c.settings();
+    let parser = UnitParser::new(g, &c, s.jurisdiction, &s.place_aliases);
+    let declared = parser.parse("金普新区城乡建设局");
+    assert_eq!(declared.key.place.unwrap().to_string(), "210213000000");
+    assert_eq!(declared.key.line, "housing");
+    assert_eq!(parser.parse("开发区建设局").key, declared.key);
+    assert_eq!(parser.parse("金州区城建局").key, declared.key);
+    let government = parser.parse("金普新区管理委员会");
+    assert_eq!(government.key.place, declared.key.place);
+    assert_eq!(government.key.line, GOVERNMENT);
+}

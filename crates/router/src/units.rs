@@ -14,8 +14,9 @@ use pr_catalogue::{Catalogue, LabelTarget};
 use pr_locality::{Aliases, Code, Gazetteer, Level as PlaceLevel};
 use std::collections::HashMap;
 
-/// The line of duty of a place's own government (区政府, 街道办事处, 镇政府, 管委会).
-pub const GOVERNMENT: &str = "government";
+/// The line of duty of a place's own government (区政府, 街道办事处, 镇政府, 管委会), as
+/// catalogue units name it.
+pub const GOVERNMENT: &str = pr_catalogue::GOVERNMENT_LINE;
 
 /// Ways to name the government of a place, after the place name.
 const GOVERNMENT_NAMES: &[&str] = &[
@@ -73,9 +74,28 @@ impl<'a> UnitParser<'a> {
         }
     }
 
-    /// The unit a name stands for.
+    /// The unit a name stands for: a unit the catalogue declares under that name or alias,
+    /// else what the name's place and rest say.
     pub fn parse(&self, name: &str) -> Unit {
         let name = name.trim();
+        let declared = self
+            .catalogue
+            .units()
+            .iter()
+            .find(|u| u.name == name || u.aliases.iter().any(|a| a == name));
+        if let Some(u) = declared {
+            let level = match u.place.level() {
+                PlaceLevel::Town => Level::Town,
+                _ => Level::District,
+            };
+            return Unit {
+                key: UnitKey {
+                    place: Some(u.place),
+                    line: u.line.clone(),
+                },
+                level,
+            };
+        }
         let split = self
             .gazetteer
             .split_unit_name(name, self.jurisdiction, self.aliases);

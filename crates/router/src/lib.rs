@@ -4,6 +4,7 @@
 mod engine;
 mod fusion;
 mod place;
+pub mod proposal;
 mod targets;
 mod train;
 mod units;

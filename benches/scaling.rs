@@ -271,6 +271,7 @@ fn by_concurrency() -> String {
         .map(|content| pr_loadgen::Petition {
             title: String::new(),
             content,
+            region: String::new(),
         })
         .collect();
     let corpus = std::sync::Arc::new(corpus);

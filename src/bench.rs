@@ -15,7 +15,8 @@ pub struct BenchArgs {
     /// Server to load.
     #[arg(long)]
     addr: SocketAddr,
-    /// Petitions to send, from any history file (JSONL, CSV); labels are ignored.
+    /// Petitions to send, from any history file (JSONL, CSV); labels are ignored, a region
+    /// column is sent as each petition's region hint.
     #[arg(long)]
     corpus: PathBuf,
     /// Calls in flight at most (closed loop: always this many).
@@ -71,6 +72,8 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         .map(|r| Petition {
             title: r.title,
             content: r.text,
+            // The corpus' region column (region, 区域, 所属区县, 属地), sent as the hint.
+            region: r.region.unwrap_or_default(),
         })
         .collect();
     eprintln!(

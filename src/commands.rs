@@ -379,7 +379,8 @@ fn store_history(url: &str) -> Result<pr_history::History> {
             title: r.title,
             text: r.text,
             label: Some(r.label),
-            region: None,
+            // Trimmed, blank as none: as the history readers give a region column.
+            region: Some(r.region.trim().to_string()).filter(|region| !region.is_empty()),
         })
         .collect();
     Ok(pr_history::History {

@@ -13,7 +13,8 @@ pub struct ExportArgs {
     #[arg(long)]
     store: String,
     /// File to write: one row per petition with an outcome (id, title, text, label,
-    /// model_version, suggested, top1_right, returned).
+    /// model_version, suggested, top1_right, returned, region: the region hint it was routed
+    /// with, which train and eval read back as the hint).
     #[arg(long)]
     out: PathBuf,
     /// jsonl, or csv (UTF-8 with a byte-order mark, so that Excel shows the Chinese text);
@@ -78,6 +79,7 @@ fn write_csv(rows: &[HistoryRow], out: &mut impl Write) -> Result<()> {
         "suggested",
         "top1_right",
         "returned",
+        "region",
     ])?;
     for r in rows {
         csv.write_record([
@@ -90,6 +92,7 @@ fn write_csv(rows: &[HistoryRow], out: &mut impl Write) -> Result<()> {
             &r.suggested.join(" "),
             if r.top1_right { "true" } else { "false" },
             if r.returned { "true" } else { "false" },
+            &r.region,
         ])?;
     }
     csv.flush()?;

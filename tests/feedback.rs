@@ -1,5 +1,6 @@
-//! 来件必登 end to end: routed petitions are kept, outcomes recorded over gRPC, and the
-//! confirmed routings exported as a labelled history that `train` reads.
+//! 来件必登 end to end: routed petitions are kept with their region hint, outcomes recorded
+//! over gRPC, and the confirmed routings exported as a labelled history (the hint as its
+//! region column) that `train` reads.
 
 mod common;
 
@@ -71,9 +72,24 @@ macro_rules! on_both_stores {
 
 on_both_stores!(outcomes_become_labelled_history);
 on_both_stores!(acknowledged_outcomes_survive_a_kill);
+on_both_stores!(stores_made_before_the_region_column_are_upgraded);
 
-/// Routes the fixture petitions with ids, records outcomes, checks online accuracy, stops the
-/// server and exports the confirmed routings from `store`.
+/// The region hint `case-0` is routed with: the intake desk's district.
+const HINT: &str = "甘井子区";
+
+/// The region column of a history file as the history readers (`train`, `eval`) take it,
+/// by id.
+fn regions_read_back(history: &std::path::Path) -> Vec<(String, Option<String>)> {
+    pr_history::read_history(history, &pr_history::ReadOptions::default())
+        .unwrap()
+        .records
+        .into_iter()
+        .map(|r| (r.id.unwrap_or_default(), r.region))
+        .collect()
+}
+
+/// Routes the fixture petitions with ids (the first with a region hint), records outcomes,
+/// checks online accuracy, stops the server and exports the confirmed routings from `store`.
 async fn outcomes_become_labelled_history(store: String, dir: std::path::PathBuf) {
     let store = store.as_str();
     let server = Server::start(&["--feedback-store", store]);
@@ -83,6 +99,7 @@ async fn outcomes_become_labelled_history(store: String, dir: std::path::PathBuf
         let request = pb::RouteRequest {
             request_id: format!("case-{i}"),
             content: text.to_string(),
+            region_hint: if i == 0 { HINT.into() } else { String::new() },
             ..Default::default()
         };
         let r = router.route(request).await.unwrap().into_inner();
@@ -139,8 +156,9 @@ async fn outcomes_become_labelled_history(store: String, dir: std::path::PathBuf
         .await
         .unwrap();
     assert!(clean, "{log}");
-    // The store keeps the text; the log does not.
+    // The store keeps the text and the region hint; the log keeps neither.
     assert!(!log.contains(fixture_rows()[0].0), "{log}");
+    assert!(!log.contains(HINT), "{log}");
 
     let exported = dir.join("confirmed.jsonl");
     let rows: Vec<serde_json::Value> = export(store, &exported)
@@ -152,7 +170,15 @@ async fn outcomes_become_labelled_history(store: String, dir: std::path::PathBuf
     assert_eq!(rows[0]["text"], fixture_rows()[0].0);
     assert_eq!(rows[0]["label"], "human_resources_social_security");
     assert_eq!(rows[0]["top1_right"], true);
+    assert_eq!(rows[0]["region"], HINT);
     assert_eq!(rows[1]["returned"], true);
+    assert_eq!(rows[1]["region"], "");
+    // Read back as the region hint, as `train` and `eval` use it.
+    let expected_regions = [
+        ("case-0".to_string(), Some(HINT.to_string())),
+        ("case-9".to_string(), None),
+    ];
+    assert_eq!(regions_read_back(&exported), expected_regions);
     // The export is a history the readers accept.
     let default_model =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default.model");
@@ -174,11 +200,13 @@ async fn outcomes_become_labelled_history(store: String, dir: std::path::PathBuf
     let written = export(store, &csv);
     assert!(
         written.starts_with(
-            "\u{feff}id,title,text,label,model_version,suggested,top1_right,returned\n"
+            "\u{feff}id,title,text,label,model_version,suggested,top1_right,returned,region\n"
         ),
         "{written}"
     );
     assert!(written.contains(fixture_rows()[0].0), "{written}");
+    assert!(written.contains(HINT), "{written}");
+    assert_eq!(regions_read_back(&csv), expected_regions);
     let from_csv = eval(&csv);
     assert_eq!(from_csv["n"], 2);
     assert_eq!(from_csv["accuracy"], metrics["accuracy"]);
@@ -200,6 +228,73 @@ async fn outcomes_become_labelled_history(store: String, dir: std::path::PathBuf
     assert!(stderr.contains("2 rows read"), "{stderr}");
     let card = std::fs::read_to_string(model.with_extension("card.json")).unwrap();
     assert!(card.contains("feedback store"), "{card}");
+}
+
+/// A store made before routings kept the region hint, with a petition confirmed then, is
+/// upgraded when the server opens it: the old petition is exported with an empty region, one
+/// routed now with its hint.
+async fn stores_made_before_the_region_column_are_upgraded(store: String, dir: std::path::PathBuf) {
+    let url = store.clone();
+    // Routed a minute ago (within retention); the PostgreSQL client blocks: off the async
+    // workers.
+    let a_minute_ago = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        - 60;
+    tokio::task::spawn_blocking(move || {
+        pr_feedback::testing::create_store_without_region(&url, a_minute_ago)
+    })
+    .await
+    .unwrap();
+    let store = store.as_str();
+    let server = Server::start(&["--feedback-store", store]);
+    let mut router = server.router().await;
+    router
+        .route(pb::RouteRequest {
+            request_id: "new".into(),
+            content: fixture_rows()[0].0.into(),
+            region_hint: HINT.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let recorded = router
+        .record_outcome(outcome("new", "human_resources_social_security", false))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(recorded.routing_known);
+    server.signal("TERM");
+    let (clean, log) = tokio::task::spawn_blocking(move || server.wait())
+        .await
+        .unwrap();
+    assert!(clean, "{log}");
+    let exported = dir.join("upgraded.jsonl");
+    let rows: Vec<(String, String)> = export(store, &exported)
+        .lines()
+        .map(|l| {
+            let row: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                row["id"].as_str().unwrap().to_string(),
+                row["region"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("old".to_string(), String::new()),
+            ("new".to_string(), HINT.to_string())
+        ]
+    );
+    assert_eq!(
+        regions_read_back(&exported),
+        [
+            ("old".to_string(), None),
+            ("new".to_string(), Some(HINT.to_string()))
+        ]
+    );
 }
 
 /// Routes and records outcomes, kills the server with SIGKILL (no shutdown, no flush) as soon
@@ -260,8 +355,17 @@ fn bench_records_outcomes_of_petitions_it_routed_first() {
     let dir = tempfile::tempdir().unwrap();
     let store = format!("sqlite:{}", dir.path().join("feedback.db").display());
     let server = Server::start(&["--feedback-store", &store]);
+    // A history with a region column: bench sends it as each petition's region hint.
     let corpus = dir.path().join("corpus.jsonl");
-    write_jsonl(&corpus, &fixture_rows());
+    let region_of = |i: usize| if i.is_multiple_of(2) { HINT } else { "" };
+    let lines: Vec<String> = fixture_rows()
+        .iter()
+        .enumerate()
+        .map(|(i, (text, label))| {
+            serde_json::json!({"text": text, "label": label, "region": region_of(i)}).to_string()
+        })
+        .collect();
+    std::fs::write(&corpus, lines.join("\n")).unwrap();
     let report: serde_json::Value = serde_json::from_str(
         run_ok(&[
             "bench",
@@ -283,4 +387,19 @@ fn bench_records_outcomes_of_petitions_it_routed_first() {
     assert_eq!(report["method"], "record_outcome");
     assert_eq!(report["requests"], 200);
     assert_eq!(report["errors"], 0, "{report}");
+    // The petitions were routed with their corpus region as the hint.
+    let expected: std::collections::HashMap<&str, &str> = fixture_rows()
+        .iter()
+        .enumerate()
+        .map(|(i, (text, _))| (*text, region_of(i)))
+        .collect();
+    let exported = export(&store, &dir.path().join("bench.jsonl"));
+    let mut hinted = 0;
+    for line in exported.lines() {
+        let row: serde_json::Value = serde_json::from_str(line).unwrap();
+        let text = row["text"].as_str().unwrap();
+        assert_eq!(row["region"], expected[text], "{row}");
+        hinted += usize::from(row["region"] == HINT);
+    }
+    assert!(hinted > 0, "{exported}");
 }

@@ -41,7 +41,8 @@ const SCHEMA: &str = "
         title TEXT NOT NULL,
         content TEXT NOT NULL,
         suggested TEXT NOT NULL,
-        model_version TEXT NOT NULL
+        model_version TEXT NOT NULL,
+        region TEXT NOT NULL DEFAULT ''
     );
     CREATE INDEX IF NOT EXISTS routed_at ON routed (routed_at);
     CREATE TABLE IF NOT EXISTS outcomes (
@@ -57,16 +58,41 @@ const SCHEMA: &str = "
 /// before their routing is committed): stores made when outcomes had to reference a routed
 /// petition drop that constraint. SQLite enforces it only under `PRAGMA foreign_keys`, which
 /// is no longer set.
+///
+/// Stores made before routings kept the region hint (the intake desk's district) gain the
+/// `region` column, empty for the petitions they already keep.
 const POSTGRES_MIGRATION: &str =
-    "ALTER TABLE outcomes DROP CONSTRAINT IF EXISTS outcomes_request_id_fkey;";
+    "ALTER TABLE outcomes DROP CONSTRAINT IF EXISTS outcomes_request_id_fkey;
+     ALTER TABLE routed ADD COLUMN IF NOT EXISTS region TEXT NOT NULL DEFAULT '';";
+
+/// The `region` column for SQLite stores made before routings kept the region hint (SQLite
+/// has no `ADD COLUMN IF NOT EXISTS`): checked and added in one write transaction, so that
+/// two processes opening the same old store do not both add it.
+fn sqlite_migrate(c: &mut rusqlite::Connection) -> rusqlite::Result<()> {
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let has_region = {
+        let mut columns = tx.prepare("SELECT name FROM pragma_table_info('routed')")?;
+        let names = columns.query_map([], |row| row.get::<_, String>(0))?;
+        let mut found = false;
+        for name in names {
+            found |= name? == "region";
+        }
+        found
+    };
+    if !has_region {
+        tx.execute_batch("ALTER TABLE routed ADD COLUMN region TEXT NOT NULL DEFAULT ''")?;
+    }
+    tx.commit()
+}
 
 impl Backend {
     pub(crate) fn sqlite(path: &std::path::Path) -> Result<Backend, DbError> {
-        let c = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
+        let mut c = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
         c.execute_batch(&format!(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; {SCHEMA}"
         ))
         .map_err(|e| e.to_string())?;
+        sqlite_migrate(&mut c).map_err(|e| e.to_string())?;
         Ok(Backend::Sqlite(c))
     }
 

@@ -25,6 +25,10 @@ pub struct Routed {
     /// Department codes suggested, best first.
     pub suggested: Vec<String>,
     pub model_version: String,
+    /// The region hint the petition was routed with (the intake desk's district, county or
+    /// town), empty when none was given. A place name: log its length, never its value
+    /// beside the petition.
+    pub region: String,
 }
 
 /// What finally happened to a routed petition.
@@ -54,6 +58,9 @@ pub struct HistoryRow {
     /// Whether the first suggestion was the final department.
     pub top1_right: bool,
     pub returned: bool,
+    /// The region hint the petition was routed with (empty when none): the history
+    /// readers' region column, so that training and evaluation use it as the hint.
+    pub region: String,
 }
 
 /// The routing an outcome belongs to, as kept.
@@ -103,11 +110,12 @@ pub struct Store {
 }
 
 const UPSERT_ROUTED: &str = "INSERT INTO routed
-    (request_id, routed_at, title, content, suggested, model_version)
-    VALUES ($1, $2, $3, $4, $5, $6)
+    (request_id, routed_at, title, content, suggested, model_version, region)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
     ON CONFLICT (request_id) DO UPDATE SET routed_at = excluded.routed_at,
         title = excluded.title, content = excluded.content,
-        suggested = excluded.suggested, model_version = excluded.model_version";
+        suggested = excluded.suggested, model_version = excluded.model_version,
+        region = excluded.region";
 
 const UPSERT_OUTCOME: &str = "INSERT INTO outcomes
     (request_id, final_department, returned, note, recorded_at)
@@ -128,7 +136,8 @@ fn without_password(url: &str) -> String {
 }
 
 impl Store {
-    /// Opens (creating tables if needed) the store at `url`: `sqlite:PATH` or
+    /// Opens (creating tables if needed, and adding the columns a store made by an older
+    /// version lacks) the store at `url`: `sqlite:PATH` or
     /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`. Blocking: call it off async workers.
     pub fn open(url: &str) -> Result<Store, FeedbackError> {
         let name = without_password(url);
@@ -178,6 +187,7 @@ impl Store {
                     Value::Text(r.content.clone()),
                     Value::Text(serde_json::to_string(&r.suggested).expect("strings serialise")),
                     Value::Text(r.model_version.clone()),
+                    Value::Text(r.region.clone()),
                 ]
             })
             .collect();
@@ -242,7 +252,7 @@ impl Store {
             .backend()
             .query(
                 "SELECT r.request_id, r.title, r.content, o.final_department, r.model_version,
-                        r.suggested, o.returned
+                        r.suggested, o.returned, r.region
                  FROM routed r JOIN outcomes o ON o.request_id = r.request_id
                  ORDER BY r.routed_at, r.request_id",
                 &[],
@@ -254,6 +264,7 @@ impl Store {
                     Kind::Text,
                     Kind::Text,
                     Kind::Int,
+                    Kind::Text,
                 ],
             )
             .map_err(|e| self.db(e))?;
@@ -272,6 +283,7 @@ impl Store {
                     model_version: row[4].text(),
                     suggested,
                     returned: row[6].int() != 0,
+                    region: row[7].text(),
                 }
             })
             .collect())
@@ -361,6 +373,46 @@ pub mod testing {
         }
     }
 
+    /// The tables as stores made before routings kept the region hint have them.
+    const SCHEMA_WITHOUT_REGION: &str = "
+        CREATE TABLE routed (
+            request_id TEXT PRIMARY KEY,
+            routed_at BIGINT NOT NULL,
+            title TEXT NOT NULL,
+            content TEXT NOT NULL,
+            suggested TEXT NOT NULL,
+            model_version TEXT NOT NULL
+        );
+        CREATE INDEX routed_at ON routed (routed_at);
+        CREATE TABLE outcomes (
+            request_id TEXT PRIMARY KEY,
+            final_department TEXT NOT NULL,
+            returned BIGINT NOT NULL,
+            note TEXT NOT NULL,
+            recorded_at BIGINT NOT NULL
+        );
+        CREATE INDEX outcomes_recorded_at ON outcomes (recorded_at);";
+
+    /// Makes, at the store URL `url` (`sqlite:PATH` of a new file, or an empty PostgreSQL
+    /// schema), a store as versions before the region column made it, with one confirmed
+    /// petition `old` (text "petition old", suggested and confirmed `x`) routed at
+    /// `routed_at` (Unix seconds). Blocking.
+    pub fn create_store_without_region(url: &str, routed_at: i64) {
+        let sql = format!(
+            "{SCHEMA_WITHOUT_REGION}
+             INSERT INTO routed VALUES ('old', {routed_at}, '', 'petition old', '[\"x\"]', 'm0');
+             INSERT INTO outcomes VALUES ('old', 'x', 0, '', {routed_at});"
+        );
+        match url.strip_prefix("sqlite:") {
+            Some(path) => rusqlite::Connection::open(path)
+                .and_then(|c| c.execute_batch(&sql))
+                .unwrap_or_else(|e| panic!("cannot make an old store at {url}: {e}")),
+            None => postgres::Client::connect(url, postgres::NoTls)
+                .and_then(|mut c| c.batch_execute(&sql))
+                .unwrap_or_else(|e| panic!("cannot make an old store at {url}: {e}")),
+        }
+    }
+
     impl Drop for PgSchema {
         fn drop(&mut self) {
             let _ = self
@@ -394,6 +446,7 @@ mod tests {
             content: format!("petition {id}"),
             suggested: suggested.iter().map(|s| s.to_string()).collect(),
             model_version: "m1".into(),
+            region: String::new(),
         }
     }
 
@@ -541,5 +594,110 @@ mod tests {
                 ("corrected", true)
             );
         });
+    }
+
+    #[test]
+    fn the_region_hint_is_kept_with_the_routing_and_exported_with_its_history() {
+        on_both(|url| {
+            let store = Store::open(url).unwrap();
+            let mut hinted = routed("a", 10, &["x"]);
+            hinted.region = "甘井子区".into();
+            store
+                .record_routed(&[hinted, routed("b", 20, &["y"])])
+                .unwrap();
+            store.record_outcome(&outcome("a", "x")).unwrap();
+            store.record_outcome(&outcome("b", "y")).unwrap();
+            let rows = store.history().unwrap();
+            let got: Vec<(&str, &str)> = rows
+                .iter()
+                .map(|r| (r.id.as_str(), r.region.as_str()))
+                .collect();
+            assert_eq!(got, [("a", "甘井子区"), ("b", "")], "{url}");
+            // The JSONL field the history readers take as the region column.
+            let json = serde_json::to_value(&rows[0]).unwrap();
+            assert_eq!(json["region"], "甘井子区");
+            // Routed again under the same id: the new hint replaces the old one.
+            let mut again = routed("a", 30, &["x"]);
+            again.region = "中山区".into();
+            store.record_routed(&[again]).unwrap();
+            let rows = store.history().unwrap();
+            assert_eq!(rows.last().unwrap().region, "中山区", "{url}");
+        });
+    }
+
+    /// Opens a store made without the region column (its petition routed and confirmed
+    /// before): the column is added, the old petition has an empty region, new ones keep
+    /// theirs, and opening it again changes nothing.
+    fn old_store_gains_the_region_column(url: &str) {
+        {
+            let store = Store::open(url).unwrap();
+            let mut hinted = routed("new", 30, &["y"]);
+            hinted.region = "甘井子区".into();
+            store.record_routed(&[hinted]).unwrap();
+            store.record_outcome(&outcome("new", "y")).unwrap();
+        }
+        let store = Store::open(url).unwrap();
+        let rows = store.history().unwrap();
+        let got: Vec<(&str, &str, &str, bool)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.id.as_str(),
+                    r.text.as_str(),
+                    r.region.as_str(),
+                    r.top1_right,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("old", "petition old", "", true),
+                ("new", "petition new", "甘井子区", true)
+            ],
+            "{url}"
+        );
+    }
+
+    #[test]
+    fn sqlite_stores_made_without_the_region_column_gain_it_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let url = format!("sqlite:{}", path.display());
+        super::testing::create_store_without_region(&url, 10);
+        old_store_gains_the_region_column(&url);
+        let columns: Vec<String> = rusqlite::Connection::open(&path)
+            .unwrap()
+            .prepare("SELECT name FROM pragma_table_info('routed')")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            columns.iter().filter(|c| *c == "region").count(),
+            1,
+            "{columns:?}"
+        );
+    }
+
+    #[test]
+    fn postgres_stores_made_without_the_region_column_gain_it_when_opened() {
+        let pg = PgSchema::new();
+        super::testing::create_store_without_region(&pg.url, 10);
+        old_store_gains_the_region_column(&pg.url);
+        let mut client = postgres::Client::connect(&pg.url, postgres::NoTls).unwrap();
+        let row = client
+            .query_one(
+                "SELECT is_nullable, column_default FROM information_schema.columns
+                 WHERE table_schema = current_schema() AND table_name = 'routed'
+                   AND column_name = 'region'",
+                &[],
+            )
+            .unwrap();
+        assert_eq!(row.get::<_, String>(0), "NO");
+        assert!(row
+            .get::<_, Option<String>>(1)
+            .is_some_and(|d| d.starts_with("''")));
     }
 }

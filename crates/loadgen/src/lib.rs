@@ -22,6 +22,22 @@ use tonic::transport::{Channel, Endpoint};
 pub struct Petition {
     pub title: String,
     pub content: String,
+    /// Sent as the region hint (the intake desk's district); empty for none.
+    pub region: String,
+}
+
+impl Petition {
+    /// The `Route` request for this petition.
+    fn request(&self, request_id: String, top_k: u32) -> pb::RouteRequest {
+        pb::RouteRequest {
+            request_id,
+            title: self.title.clone(),
+            content: self.content.clone(),
+            region_hint: self.region.clone(),
+            top_k,
+            ..Default::default()
+        }
+    }
 }
 
 /// How much load, and how it is offered.
@@ -164,14 +180,10 @@ pub async fn run(
                 let outcome = match method {
                     Method::Route => {
                         let p = &corpus[(i % corpus.len() as u64) as usize];
-                        let request = pb::RouteRequest {
-                            request_id: i.to_string(),
-                            title: p.title.clone(),
-                            content: p.content.clone(),
-                            top_k,
-                            ..Default::default()
-                        };
-                        client.route(request).await.map(drop)
+                        client
+                            .route(p.request(i.to_string(), top_k))
+                            .await
+                            .map(drop)
                     }
                     Method::RecordOutcome => client
                         .record_outcome(pb::RecordOutcomeRequest {
@@ -216,12 +228,7 @@ async fn prepare_outcomes(channel: &Channel, corpus: &[Petition]) -> Result<(), 
     for i in 0..PREPARED {
         let p = &corpus[(i % corpus.len() as u64) as usize];
         client
-            .route(pb::RouteRequest {
-                request_id: bench_id(i),
-                title: p.title.clone(),
-                content: p.content.clone(),
-                ..Default::default()
-            })
+            .route(p.request(bench_id(i), 0))
             .await
             .map_err(|status| LoadError::Prepare(status.to_string()))?;
     }
@@ -236,4 +243,34 @@ async fn connect(addr: SocketAddr) -> Result<Channel, LoadError> {
         .connect()
         .await
         .map_err(|source| LoadError::Connect { addr, source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_carry_the_petition_and_its_region_hint() {
+        let p = Petition {
+            title: "油烟".into(),
+            content: "小区楼下饭店油烟直排".into(),
+            region: "甘井子区".into(),
+        };
+        let r = p.request("7".into(), 3);
+        assert_eq!(
+            (
+                r.request_id.as_str(),
+                r.title.as_str(),
+                r.content.as_str(),
+                r.region_hint.as_str(),
+                r.top_k
+            ),
+            ("7", "油烟", "小区楼下饭店油烟直排", "甘井子区", 3)
+        );
+        let without = Petition {
+            region: String::new(),
+            ..p
+        };
+        assert!(without.request(bench_id(2_001), 0).region_hint.is_empty());
+    }
 }

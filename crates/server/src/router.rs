@@ -178,6 +178,8 @@ impl Shared {
             content: r.content.clone(),
             suggested: routing.suggestions.iter().map(|s| s.code.clone()).collect(),
             model_version: routing.model_version.clone(),
+            // The intake desk's district, for training with the hint as it was given.
+            region: r.region_hint.trim().to_string(),
         });
         if kept.is_err() {
             self.metrics.feedback_dropped();

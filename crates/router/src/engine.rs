@@ -349,7 +349,12 @@ fn unit_space(labels: &[String], catalogue: &Catalogue, locator: &Locator) -> Un
         locator.jurisdiction(),
         locator.aliases(),
     );
-    UnitSpace::new(labels, &parser, |p| locator.district_of(p))
+    UnitSpace::with_declared(
+        labels,
+        &parser,
+        |p| locator.district_of(p),
+        catalogue.units(),
+    )
 }
 
 impl Engine {
@@ -371,6 +376,7 @@ impl Engine {
         let locator = locator_for(model.labels(), &catalogue)
             .map_err(|e| EngineError::Places(e.to_string()))?;
         let units = unit_space(model.labels(), &catalogue, &locator);
+        targets.add_virtual(units.virtual_names());
         targets.inherit_duties(|label| units.line_department(label, &catalogue));
         Ok(Engine {
             model,
@@ -410,6 +416,21 @@ impl Engine {
             return Some(i);
         }
         self.units.label_of(&self.unit_parser().parse(name).key)
+    }
+
+    /// The name of a label: the model's, or a declared unit's for a virtual label.
+    pub fn label_name(&self, label: usize) -> &str {
+        match self.model.labels().get(label) {
+            Some(name) => name,
+            None => self.units.virtual_name(label).unwrap_or_default(),
+        }
+    }
+
+    /// Every label's name: the model's labels, then the declared units it has none for.
+    pub fn label_names(&self) -> Vec<String> {
+        let mut names = self.model.labels().to_vec();
+        names.extend_from_slice(self.units.virtual_names());
+        names
     }
 
     /// The district of the unit a name stands for, if it is a district or town unit.
@@ -576,7 +597,6 @@ impl Engine {
     ) -> Routing {
         let shares = &mut b.shares;
         shares.clear(self.targets.all().len());
-        let labels = self.model.labels();
         for (c, &conf) in b.candidates.iter().zip(&b.confidences) {
             let targets = self.targets.of_label(c.label);
             let weight = |t: usize| {
@@ -649,7 +669,7 @@ impl Engine {
                     code: target.code.clone(),
                     name: target.name.clone(),
                     confidence,
-                    label: labels[label].clone(),
+                    label: self.label_name(label).to_string(),
                     keywords,
                     terms,
                     level: unit.level,
@@ -668,7 +688,7 @@ impl Engine {
             .iter()
             .zip(&b.confidences)
             .max_by(|x, y| x.1.total_cmp(y.1))
-            .map(|(c, _)| labels[c.label].clone())
+            .map(|(c, _)| self.label_name(c.label).to_string())
             .unwrap_or_default();
         self.assign_roles(&mut suggestions, &per_target, &b.keywords.scores);
         Routing {
@@ -693,6 +713,9 @@ pub(crate) struct Masses {
     line: Vec<f32>,
     /// Per district number; the last is the city level.
     level: Vec<f32>,
+    /// Per line number: the part of `line` on district and town units, which a declared unit
+    /// the model has no label for takes over at the petition's place.
+    local_line: Vec<f32>,
     lines_seen: Vec<usize>,
 }
 
@@ -769,9 +792,14 @@ pub(crate) fn candidates(
         masses.line.resize(units.lines(), 0.0);
         masses.level.clear();
         masses.level.resize(units.districts() + 1, 0.0);
+        masses.local_line.clear();
+        masses.local_line.resize(units.lines(), 0.0);
         for (label, &p) in probabilities.iter().enumerate() {
             masses.line[units.line_id(label)] += p;
             masses.level[units.district_id(label)] += p;
+            if units.district(label).is_some() {
+                masses.local_line[units.line_id(label)] += p;
+            }
         }
         if let Some(district) = place.district() {
             add_local_units(probabilities, units, place, district, masses, out);
@@ -801,8 +829,8 @@ pub(crate) fn candidates(
     }
 }
 
-/// Adds the units of the best candidates' lines of duty at the petition's town and district,
-/// and the governments of those places.
+/// Adds the units of the likeliest lines of duty at the petition's town and district, and the
+/// governments of those places.
 fn add_local_units(
     probabilities: &[f32],
     units: &UnitSpace,
@@ -811,12 +839,15 @@ fn add_local_units(
     masses: &mut Masses,
     out: &mut Vec<Candidate>,
 ) {
+    // The likeliest lines of duty over all places (a hint has already struck other
+    // districts' units from the candidates, not their lines).
     let lines = &mut masses.lines_seen;
     lines.clear();
-    for c in out.iter() {
-        let line = units.line_id(c.label);
-        if !lines.contains(&line) && lines.len() < LOCAL_LINES {
-            lines.push(line);
+    for (line, &mass) in masses.line.iter().enumerate() {
+        let at = lines.partition_point(|&l| masses.line[l] >= mass);
+        if at < LOCAL_LINES {
+            lines.insert(at, line);
+            lines.truncate(LOCAL_LINES);
         }
     }
     let government = units.government_line();
@@ -829,9 +860,14 @@ fn add_local_units(
             if out.iter().any(|c| c.label == label) {
                 continue;
             }
+            // A declared unit without a label of the model takes the line's local share.
+            let probability = match probabilities.get(label) {
+                Some(&p) => p,
+                None => masses.local_line[line],
+            };
             out.push(Candidate {
                 label,
-                probability: probabilities[label],
+                probability,
                 reason: if Some(line) == government {
                     Reason::PlaceGovernment
                 } else {

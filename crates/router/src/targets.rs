@@ -96,6 +96,22 @@ impl Targets {
         }
     }
 
+    /// Adds one target per virtual label (a unit the catalogue declares and the model has no
+    /// label for), numbered after the model's labels.
+    pub(crate) fn add_virtual(&mut self, names: &[String]) {
+        for name in names {
+            self.targets.push(Target {
+                code: name.clone(),
+                name: name.clone(),
+                department: None,
+            });
+            let t = self.targets.len() - 1;
+            self.by_label.push(vec![t]);
+            self.lead_label.push(None);
+            self.duties.push(None);
+        }
+    }
+
     /// All targets; catalogue departments first, with the same indices.
     pub fn all(&self) -> &[Target] {
         &self.targets

@@ -158,7 +158,11 @@ fn options(folds: usize) -> TrainOptions {
 }
 
 fn engine() -> (TempDir, Engine, TrainReport) {
-    let (dir, catalogue) = catalogue(None);
+    engine_with(None)
+}
+
+fn engine_with(settings: Option<&str>) -> (TempDir, Engine, TrainReport) {
+    let (dir, catalogue) = catalogue(settings);
     let rows = history().into_iter().map(Ok::<_, std::io::Error>);
     let (model, report) = train(rows, &catalogue, &options(3)).unwrap();
     let engine = Engine::new(model, catalogue, EngineOptions::default()).unwrap();
@@ -347,4 +351,41 @@ aliases = ["开发区建设局"]
     let government = parser.parse("金普新区管理委员会");
     assert_eq!(government.key.place, declared.key.place);
     assert_eq!(government.key.line, GOVERNMENT);
+}
+
+#[test]
+fn a_declared_unit_the_history_never_saw_is_reached_by_place_and_line_of_duty() {
+    let settings = r#"jurisdiction = "大连市"
+
+[[units]]
+name = "中山区城乡建设局"
+place = "中山区"
+line = "housing"
+"#;
+    let (_dir, engine, _) = engine_with(Some(settings));
+    assert!(engine.label_of_unit("中山区城乡建设局").is_some());
+    let r = route(&engine, "小区电梯坏了三个月物业不修", "中山区");
+    let best = &r.suggestions[0];
+    assert_eq!(best.name, "中山区城乡建设局", "{:#?}", r.suggestions);
+    assert_eq!(best.rule, UnitRule::LocalUnit);
+    assert_eq!(best.level, Level::District);
+    assert_eq!(best.place, "中山区");
+    assert!(
+        best.keywords.iter().any(|k| k.keyword == "电梯"),
+        "{best:?}"
+    );
+    // In a district where the catalogue declares no housing unit and the history has none,
+    // the district's government or the city's bureau answers, and says so.
+    let r = route(&engine, "小区电梯坏了三个月物业不修", "旅顺口区");
+    let best = &r.suggestions[0];
+    assert_ne!(best.place, "甘井子区");
+    assert_ne!(best.place, "西岗区");
+    assert!(
+        matches!(
+            best.rule,
+            UnitRule::CityDepartment | UnitRule::PlaceGovernment
+        ),
+        "{:#?}",
+        r.suggestions
+    );
 }

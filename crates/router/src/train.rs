@@ -715,7 +715,7 @@ struct Tally {
 
 impl Tally {
     fn new(engine: &Engine) -> Tally {
-        let labels = engine.model().labels().to_vec();
+        let labels = engine.label_names();
         let index = labels.iter().cloned().zip(0..).collect();
         Tally {
             labels,

@@ -159,11 +159,17 @@ pub fn infer_jurisdiction<'s>(
     (n >= 2 && 2 * n > placed).then_some(city)
 }
 
-/// The model's labels as units, indexed for routing on both axes.
+/// The model's labels as units, indexed for routing on both axes, followed by the units the
+/// catalogue declares that no label names ("virtual" labels: the model has no score for
+/// them, routing reaches them by place and line of duty).
 #[derive(Debug, Clone, Default)]
 pub struct UnitSpace {
-    /// Per model label.
+    /// Per label (model labels, then virtual ones).
     units: Vec<Unit>,
+    /// Number of model labels.
+    model_labels: usize,
+    /// Names of the virtual labels.
+    virtual_names: Vec<String>,
     /// Per model label: its line of duty, numbered.
     line_ids: Vec<u32>,
     /// Line numbers by line.
@@ -185,7 +191,25 @@ impl UnitSpace {
         parser: &UnitParser,
         district_of: impl Fn(Code) -> Option<Code>,
     ) -> Self {
-        let units: Vec<Unit> = labels.iter().map(|l| parser.parse(l)).collect();
+        Self::with_declared(labels, parser, district_of, &[])
+    }
+
+    /// [`UnitSpace::new`], plus the `declared` units that no label names, as virtual labels.
+    pub fn with_declared(
+        labels: &[String],
+        parser: &UnitParser,
+        district_of: impl Fn(Code) -> Option<Code>,
+        declared: &[pr_catalogue::DeclaredUnit],
+    ) -> Self {
+        let mut units: Vec<Unit> = labels.iter().map(|l| parser.parse(l)).collect();
+        let mut virtual_names = Vec::new();
+        for d in declared {
+            let unit = parser.parse(&d.name);
+            if !units.iter().any(|u| u.key == unit.key) {
+                units.push(unit);
+                virtual_names.push(d.name.clone());
+            }
+        }
         let mut line_numbers: HashMap<String, u32> = HashMap::new();
         let line_ids: Vec<u32> = units
             .iter()
@@ -216,6 +240,8 @@ impl UnitSpace {
         }
         UnitSpace {
             units,
+            model_labels: labels.len(),
+            virtual_names,
             line_ids,
             line_numbers,
             district_ids,
@@ -226,6 +252,17 @@ impl UnitSpace {
 
     pub fn unit(&self, label: usize) -> &Unit {
         &self.units[label]
+    }
+
+    /// The name of a virtual label (a declared unit the model has no label for).
+    pub fn virtual_name(&self, label: usize) -> Option<&str> {
+        let i = label.checked_sub(self.model_labels)?;
+        self.virtual_names.get(i).map(String::as_str)
+    }
+
+    /// The names of the virtual labels, in label order.
+    pub fn virtual_names(&self) -> &[String] {
+        &self.virtual_names
     }
 
     /// Number of distinct lines of duty.

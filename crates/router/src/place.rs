@@ -171,9 +171,19 @@ impl Locator {
     }
 
     /// Sets the locality from the model's district when neither the hint nor the text named
-    /// one.
+    /// a district (the text may name only the city, 大连, or a place outside it that it lies
+    /// in, 辽宁): the district must lie within what the text named.
     pub fn set_from_model(&self, locality: &mut Locality, district: Code) {
-        if locality.source == LocalitySource::None {
+        let named: Option<Code> = locality.place.code.parse().ok();
+        let open = match locality.source {
+            LocalitySource::None => true,
+            LocalitySource::Text => {
+                locality.place.district.is_empty()
+                    && named.is_some_and(|n| self.gazetteer.is_within(district, n))
+            }
+            LocalitySource::Hint | LocalitySource::Model => false,
+        };
+        if open {
             locality.place = self.place(district);
             locality.source = LocalitySource::Model;
         }

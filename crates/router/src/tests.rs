@@ -389,3 +389,16 @@ line = "housing"
         r.suggestions
     );
 }
+
+#[test]
+fn when_the_text_names_only_the_city_the_model_gives_the_district() {
+    let (_dir, engine, _) = engine();
+    let r = route(&engine, "大连西岗海景花园电梯坏了物业不修", "");
+    // 西岗 alone is a short name the matcher knows, so the text decides.
+    assert_eq!(r.locality.source, LocalitySource::Text);
+    let r = route(&engine, "大连的幼儿园旁边乱收费，家长意见很大", "");
+    assert_eq!(r.locality.source, LocalitySource::Model, "{:?}", r.locality);
+    assert_eq!(r.locality.place.city, "大连市");
+    assert!(!r.locality.place.district.is_empty(), "{:?}", r.locality);
+    assert!(r.locality.evidence.iter().any(|e| e.text == "大连"));
+}

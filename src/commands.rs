@@ -520,6 +520,12 @@ pub fn train(args: TrainArgs) -> Result<()> {
             "model alone: accuracy {:.4}, macro-F1 {:.4}, top-3 {:.4}; calibration error {:.4}",
             cv.model.accuracy, cv.model.macro_f1, cv.model.top3_accuracy, cv.calibration_error
         );
+        if let Some(m) = &cv.model_in_hinted_district {
+            eprintln!(
+                "model alone, restricted to the hinted district's units and the city's: accuracy {:.4}, macro-F1 {:.4}, top-3 {:.4}",
+                m.accuracy, m.macro_f1, m.top3_accuracy
+            );
+        }
     }
     Ok(())
 }
@@ -577,6 +583,14 @@ fn card_markdown(model: &Model) -> String {
         model.calibration().temperature,
         if model.calibration().fusion.is_some() { "fitted on held-out folds" } else { "none" },
     );
+    if let Some(h) = model.line_head() {
+        s += &format!(
+            "- line head: {} lines of duty, each trained on its units' rows at every place pooled; \
+             softmax temperature {:.3}\n",
+            h.labels.len(),
+            h.temperature
+        );
+    }
     if let Some(cv) = &c.cross_validation {
         s += &format!(
             "\n## {}\n\n| | accuracy | macro-F1 | top-3 |\n|---|---|---|---|\n\
@@ -594,6 +608,13 @@ fn card_markdown(model: &Model) -> String {
             cv.calibration_error,
             model.calibration().fusion.as_ref().map_or(0, |f| f.weights.len()),
         );
+        if let Some(m) = &cv.model_in_hinted_district {
+            s += &format!(
+                "Baseline with the region hint: the model alone restricted to the units of each row's \
+                 hinted district and the city's own: accuracy {:.4}, macro-F1 {:.4}, top-3 {:.4}.\n\n",
+                m.accuracy, m.macro_f1, m.top3_accuracy
+            );
+        }
         for l in &cv.fused.per_label {
             s += &format!(
                 "| {} | {:.4} | {:.4} | {:.4} | {} |\n",

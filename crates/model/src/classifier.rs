@@ -88,6 +88,42 @@ impl LinearClassifier {
         })
     }
 
+    /// The columns of `self` followed by those of `other`, a classifier fitted on the same
+    /// rows for other targets: every bucket either knows, with zero weights where one lacks
+    /// it (the idf of a bucket depends on the rows only, so both agree on it).
+    pub fn join(&self, other: &LinearClassifier) -> Result<LinearClassifier, ModelError> {
+        if self.dimension != other.dimension {
+            return Err(ModelError::InvalidData(format!(
+                "cannot join classifiers over hash spaces {} and {}",
+                self.dimension, other.dimension
+            )));
+        }
+        let n = self.n_labels + other.n_labels;
+        let (mut buckets, mut idf, mut weights) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut i, mut j) = (0, 0);
+        while i < self.buckets.len() || j < other.buckets.len() {
+            let a = self.buckets.get(i).copied().unwrap_or(u32::MAX);
+            let b = other.buckets.get(j).copied().unwrap_or(u32::MAX);
+            let bucket = a.min(b);
+            let mine = (a == bucket).then(|| self.row(i as u32));
+            let theirs = (b == bucket).then(|| other.row(j as u32));
+            buckets.push(bucket);
+            idf.push(mine.or(theirs).map_or(0.0, |(f, _)| f));
+            match mine {
+                Some((_, w)) => weights.extend_from_slice(w),
+                None => weights.extend(std::iter::repeat_n(0.0, self.n_labels)),
+            }
+            match theirs {
+                Some((_, w)) => weights.extend_from_slice(w),
+                None => weights.extend(std::iter::repeat_n(0.0, other.n_labels)),
+            }
+            i += usize::from(mine.is_some());
+            j += usize::from(theirs.is_some());
+        }
+        let bias = self.bias.iter().chain(&other.bias).copied().collect();
+        LinearClassifier::new(self.dimension, n, buckets, idf, weights, bias)
+    }
+
     /// Number of labels.
     pub fn n_labels(&self) -> usize {
         self.n_labels
@@ -334,5 +370,44 @@ mod tests {
             assert_eq!(c.weights().collect::<Vec<_>>(), weights);
             assert_eq!(c.idf().collect::<Vec<_>>(), idf);
         }
+    }
+
+    #[test]
+    fn a_joined_classifier_scores_both_column_sets_as_they_scored_alone() {
+        let idf = vec![1.0, 1.5, 2.0];
+        let labels = LinearClassifier::new(
+            64,
+            2,
+            vec![3, 10, 42],
+            idf.clone(),
+            vec![0.5; 6],
+            vec![0.1, 0.2],
+        )
+        .unwrap();
+        let lines = LinearClassifier::new(
+            64,
+            3,
+            vec![3, 10, 42],
+            idf,
+            (0..9).map(|i| i as f32 / 10.0).collect(),
+            vec![0.0, 0.3, -0.3],
+        )
+        .unwrap();
+        let joined = labels.join(&lines).unwrap();
+        assert_eq!(joined.n_labels(), 5);
+        let x = [(3u32, 1.0f32), (42, 2.0)];
+        let (mut a, mut b, mut both) = (Vec::new(), Vec::new(), Vec::new());
+        labels.scores_into(x.into_iter(), &mut a);
+        lines.scores_into(x.into_iter(), &mut b);
+        joined.scores_into(x.into_iter(), &mut both);
+        a.extend(b);
+        for (j, s) in both.iter().zip(&a) {
+            assert!((j - s).abs() < 1e-6, "{both:?} vs {a:?}");
+        }
+        // A bucket only one side knows gets zeros on the other.
+        let other = LinearClassifier::new(64, 1, vec![5], vec![1.0], vec![2.0], vec![0.0]).unwrap();
+        let j = labels.join(&other).unwrap();
+        assert_eq!(j.buckets(), [3, 5, 10, 42]);
+        assert_eq!(j.row(1).1, [0.0, 0.0, 2.0]);
     }
 }

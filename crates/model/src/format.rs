@@ -4,16 +4,16 @@
 //! magic      8 bytes  "PRMODEL\n"
 //! version    u32 LE   FORMAT_VERSION
 //! header_len u64 LE
-//! header     JSON     labels, features, user words, calibration, card, shapes
+//! header     JSON     labels, line head, features, user words, calibration, card, shapes
 //! buckets    u32 LE × rows
 //! idf        f32 LE × rows
-//! weights    f32 LE × rows × labels   (row-major)
-//! bias       f32 LE × labels
+//! weights    f32 LE × rows × columns  (row-major; the labels, then the line head's lines)
+//! bias       f32 LE × columns
 //! checksum   u32 LE   CRC-32 of everything before it
 //! ```
 
 use crate::classifier::LinearClassifier;
-use crate::model::{Calibration, Model, ModelCard};
+use crate::model::{Calibration, LineHead, Model, ModelCard};
 use crate::ModelError;
 use pr_text::FeatureConfig;
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,9 @@ const PREAMBLE: usize = 8 + 4 + 8;
 #[serde(deny_unknown_fields)]
 struct Header {
     labels: Vec<String>,
+    /// Columns after the labels' (absent in models without a line head).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    line_head: Option<LineHead>,
     features: FeatureConfig,
     user_words: Vec<String>,
     calibration: Calibration,
@@ -40,6 +43,7 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>, ModelError> {
     let c = model.classifier();
     let header = Header {
         labels: model.labels().to_vec(),
+        line_head: model.line_head().cloned(),
         features: model.extractor().config().clone(),
         user_words: model.user_words().to_vec(),
         calibration: model.calibration().clone(),
@@ -101,7 +105,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model, ModelError> {
         })?;
     let header: Header = serde_json::from_slice(&bytes[PREAMBLE..header_end])
         .map_err(|e| corrupt(format!("unreadable header: {e}")))?;
-    let n_labels = header.labels.len();
+    let n_labels = header.labels.len() + header.line_head.as_ref().map_or(0, |h| h.labels.len());
     let payload_words = header
         .rows
         .checked_mul(n_labels + 2)
@@ -151,8 +155,9 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model, ModelError> {
         .map_err(|e| corrupt(e.to_string()))?;
     let classifier = LinearClassifier::new(dimension, n_labels, buckets, idf, weights, bias)
         .map_err(|e| corrupt(e.to_string()))?;
-    let mut model = Model::new(
+    let mut model = Model::with_line_head(
         header.labels,
+        header.line_head,
         header.features,
         header.user_words,
         classifier,

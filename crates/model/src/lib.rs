@@ -20,8 +20,8 @@ pub use format::FORMAT_VERSION;
 pub use linfa::ParamGuard;
 pub use metrics::{Confusion, LabelMetrics, Metrics};
 pub use model::{
-    softmax, Calibration, CrossValidation, DocScores, FusionWeights, HistoryInfo, Model, ModelCard,
-    TermWeight,
+    softmax, Calibration, CrossValidation, DocScores, FusionWeights, HistoryInfo, LineHead, Model,
+    ModelCard, TermWeight,
 };
 pub use params::{ClassWeight, TrainParams, ValidTrainParams};
 pub use sparse::SparseDocs;

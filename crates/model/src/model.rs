@@ -51,6 +51,11 @@ pub struct CrossValidation {
     pub held_out_split: bool,
     /// The linear model alone.
     pub model: Metrics,
+    /// The linear model alone, restricted to the units of each row's hinted district and the
+    /// city's own (the flat baseline of routing with a region hint); only for histories with
+    /// district units and a region column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_in_hinted_district: Option<Metrics>,
     /// Model and keyword scores fused, as `route` answers.
     pub fused: Metrics,
     /// Mean |confidence − accuracy| over ten confidence bins (expected calibration error).
@@ -87,12 +92,25 @@ pub struct ModelCard {
 #[derive(Debug)]
 pub struct Model {
     labels: Vec<String>,
+    line_head: Option<LineHead>,
     user_words: Vec<String>,
     extractor: FeatureExtractor,
     classifier: LinearClassifier,
     calibration: Calibration,
     card: ModelCard,
     version: String,
+}
+
+/// A second set of columns in the classifier: one per line of duty (谁主管谁负责), trained on
+/// the rows of all of a line's units at every place pooled, so that a district bureau seen a
+/// few times borrows the evidence of its line elsewhere.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineHead {
+    /// Line of duty of each column after the label columns.
+    pub labels: Vec<String>,
+    /// Softmax temperature of those columns, fitted on held-out folds like the labels'.
+    pub temperature: f32,
 }
 
 /// A model term that pushed the decision towards a label.
@@ -113,12 +131,43 @@ impl Model {
         calibration: Calibration,
         card: ModelCard,
     ) -> Result<Model, ModelError> {
-        if labels.len() != classifier.n_labels() {
+        Self::with_line_head(
+            labels,
+            None,
+            features,
+            user_words,
+            classifier,
+            calibration,
+            card,
+        )
+    }
+
+    /// [`Model::new`] for a classifier whose columns are the labels followed by the line
+    /// head's.
+    pub fn with_line_head(
+        labels: Vec<String>,
+        line_head: Option<LineHead>,
+        features: FeatureConfig,
+        user_words: Vec<String>,
+        classifier: LinearClassifier,
+        calibration: Calibration,
+        card: ModelCard,
+    ) -> Result<Model, ModelError> {
+        let lines = line_head.as_ref().map_or(0, |h| h.labels.len());
+        if labels.len() + lines != classifier.n_labels() {
             return Err(ModelError::InvalidData(format!(
-                "{} label names for a classifier of {} labels",
+                "{} label names and {lines} line names for a classifier of {} columns",
                 labels.len(),
                 classifier.n_labels()
             )));
+        }
+        if let Some(h) = &line_head {
+            if !(h.temperature.is_finite() && h.temperature > 0.0) {
+                return Err(ModelError::InvalidData(format!(
+                    "line head temperature {} must be positive",
+                    h.temperature
+                )));
+            }
         }
         let extractor = FeatureExtractor::new(features, user_words.iter().map(String::as_str))
             .map_err(|e| ModelError::InvalidData(e.to_string()))?;
@@ -137,6 +186,7 @@ impl Model {
         }
         Ok(Model {
             labels,
+            line_head,
             user_words,
             extractor,
             classifier,
@@ -153,6 +203,11 @@ impl Model {
     /// Label names, indexed like scores.
     pub fn labels(&self) -> &[String] {
         &self.labels
+    }
+
+    /// The line-of-duty columns, if the model has them.
+    pub fn line_head(&self) -> Option<&LineHead> {
+        self.line_head.as_ref()
     }
 
     /// Words added to jieba's dictionary at training time.
@@ -210,7 +265,11 @@ impl Model {
 
     /// Calibrated probabilities from raw scores, in place.
     pub fn probabilities(&self, scores: &mut [f32]) {
-        softmax(scores, self.calibration.temperature);
+        let (labels, lines) = scores.split_at_mut(self.labels.len().min(scores.len()));
+        softmax(labels, self.calibration.temperature);
+        if let Some(h) = &self.line_head {
+            softmax(lines, h.temperature);
+        }
     }
 
     /// The `n` features of `doc` that pushed label `label` up the most, as text of `text`

@@ -237,6 +237,8 @@ pub enum EngineError {
     },
     #[error("the place matcher cannot be built: {0}")]
     Places(String),
+    #[error("the model's line head names a line of duty that none of its labels has: the file was not made by this version's train; retrain the model")]
+    LineHead,
 }
 
 /// The model, the catalogue and the mapping between them.
@@ -249,6 +251,8 @@ pub struct Engine {
     units: UnitSpace,
     /// Places in petitions and region hints, within the jurisdiction.
     locator: Locator,
+    /// The line number of each of the model's line-head columns (empty without a head).
+    head_lines: Vec<usize>,
     options: EngineOptions,
 }
 
@@ -264,6 +268,8 @@ struct Buffers {
     confidences: Vec<f32>,
     shares: TargetShares,
     masses: Masses,
+    /// The line head's probabilities by line number.
+    lines: Vec<f32>,
     locality: Locality,
     place: PlaceContext,
     warnings: Vec<String>,
@@ -377,6 +383,15 @@ impl Engine {
             .map_err(|e| EngineError::Places(e.to_string()))?;
         let units = unit_space(model.labels(), &catalogue, &locator);
         targets.add_virtual(units.virtual_names());
+        let head_lines = match model.line_head() {
+            None => Vec::new(),
+            Some(head) => head
+                .labels
+                .iter()
+                .map(|l| units.line_number(l))
+                .collect::<Option<Vec<usize>>>()
+                .ok_or(EngineError::LineHead)?,
+        };
         targets.inherit_duties(|label| units.line_department(label, &catalogue));
         Ok(Engine {
             model,
@@ -384,6 +399,7 @@ impl Engine {
             targets,
             units,
             locator,
+            head_lines,
             options,
         })
     }
@@ -499,6 +515,15 @@ impl Engine {
         self.model.analyse_into(&b.text, &mut b.scratch, &mut b.doc);
         self.model.score(&b.doc, &mut b.scored);
         self.model.probabilities(&mut b.scored.scores);
+        let (probabilities, head) = b.scored.scores.split_at(self.model.labels().len());
+        let line_probabilities = (!self.head_lines.is_empty()).then(|| {
+            b.lines.clear();
+            b.lines.resize(self.units.lines(), 0.0);
+            for (&line, &p) in self.head_lines.iter().zip(head) {
+                b.lines[line] = p;
+            }
+            b.lines.as_slice()
+        });
         self.catalogue.score(&b.text, &mut b.keywords);
         b.warnings.clear();
         (b.locality, b.place) = self
@@ -506,11 +531,12 @@ impl Engine {
             .locate(&b.text, petition.region, &mut b.warnings);
         let keywords = &b.keywords.scores;
         candidates(
-            &b.scored.scores,
+            probabilities,
             |d| keywords.get(d).copied().unwrap_or(0.0),
             &self.targets,
             &self.units,
             &b.place,
+            line_probabilities,
             &mut b.masses,
             &mut b.candidates,
         );
@@ -752,6 +778,7 @@ pub(crate) fn candidates(
     targets: &Targets,
     units: &UnitSpace,
     place: &PlaceContext,
+    line_probabilities: Option<&[f32]>,
     masses: &mut Masses,
     out: &mut Vec<Candidate>,
 ) {
@@ -799,6 +826,13 @@ pub(crate) fn candidates(
             masses.level[units.district_id(label)] += p;
             if units.district(label).is_some() {
                 masses.local_line[units.line_id(label)] += p;
+            }
+        }
+        // The line head, trained on the lines' rows pooled, knows them better than the sum
+        // of their units' probabilities.
+        if let Some(lines) = line_probabilities {
+            for (mass, &p) in masses.line.iter_mut().zip(lines) {
+                *mass = p;
             }
         }
         if let Some(district) = place.district() {

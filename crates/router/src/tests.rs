@@ -402,3 +402,32 @@ fn when_the_text_names_only_the_city_the_model_gives_the_district() {
     assert!(!r.locality.place.district.is_empty(), "{:?}", r.locality);
     assert!(r.locality.evidence.iter().any(|e| e.text == "大连"));
 }
+
+#[test]
+fn a_history_of_units_at_several_places_trains_a_line_head_that_survives_the_model_file() {
+    let (dir, engine, _) = engine();
+    let head = engine.model().line_head().expect("a line head");
+    assert!(head.labels.contains(&"housing".to_string()), "{head:?}");
+    assert!(head.labels.contains(&GOVERNMENT.to_string()), "{head:?}");
+    let path = dir.path().join("units.model");
+    let model = engine.model();
+    let mut copy = pr_model::Model::with_line_head(
+        model.labels().to_vec(),
+        model.line_head().cloned(),
+        model.extractor().config().clone(),
+        model.user_words().to_vec(),
+        model.classifier().clone(),
+        model.calibration().clone(),
+        model.card().clone(),
+    )
+    .unwrap();
+    copy.save(&path).unwrap();
+    let loaded = pr_model::Model::load(&path).unwrap();
+    assert_eq!(loaded.line_head(), model.line_head());
+    let (_dir2, catalogue) = catalogue(None);
+    let reloaded = Engine::new(loaded, catalogue, EngineOptions::default()).unwrap();
+    let text = "西岗区海景花园电梯坏了物业不修";
+    let (a, b) = (route(&reloaded, text, ""), route(&engine, text, ""));
+    assert_eq!(a.suggestions, b.suggestions);
+    assert_eq!(a.locality, b.locality);
+}

@@ -12,7 +12,7 @@ use ndarray::Array1;
 use pr_catalogue::{Catalogue, KeywordScores};
 use pr_locality::{Code, Gazetteer};
 use pr_model::{
-    ranking, softmax, stratified_folds, Calibration, CrossValidation, HistoryInfo,
+    ranking, softmax, stratified_folds, Calibration, CrossValidation, HistoryInfo, LineHead,
     LinearClassifier, Metrics, Model, ModelCard, ModelError, ParamGuard, SparseDocs, TrainParams,
 };
 use pr_text::{normalise_into, FeatureConfig, FeatureExtractor};
@@ -216,19 +216,31 @@ pub fn train_with_progress(
     let units = UnitSpace::new(&labels, &parser, |p| locator.district_of(p));
     targets.inherit_duties(|label| units.line_department(label, catalogue));
 
-    // The final fit and the cross-validation fits do not depend on each other, so they all run
-    // at once: two cores stay busy while one fit's slowest labels finish.
-    let (classifier, cross_validated) = rayon::join(
+    // A line-of-duty head when the labels are units at several places: each line's rows at
+    // every place pooled into one column.
+    let lines_of_rows: Option<Vec<usize>> = (units.has_local_units()
+        && units.lines() < labels.len())
+    .then(|| targets_of_rows.iter().map(|&l| units.line_id(l)).collect());
+    // The final fits and the cross-validation fits do not depend on each other, so they all
+    // run at once: two cores stay busy while one fit's slowest labels finish.
+    let fit_all = |targets: &[usize]| {
+        let all = DatasetBase::new(docs.clone(), Array1::from(targets.to_vec()));
+        params.fit(&all)
+    };
+    let ((classifier, line_classifier), cross_validated) = rayon::join(
         || {
             progress(TrainStage::FinalFit);
-            let all = DatasetBase::new(docs.clone(), Array1::from(targets_of_rows.clone()));
-            params.fit(&all)
+            rayon::join(
+                || fit_all(&targets_of_rows),
+                || lines_of_rows.as_deref().map(fit_all).transpose(),
+            )
         },
         || match options.folds {
             0 | 1 => Ok(None),
             k => cross_validate(
                 &docs,
                 &targets_of_rows,
+                lines_of_rows.as_deref(),
                 k,
                 options.held_out_split,
                 &params,
@@ -243,15 +255,26 @@ pub fn train_with_progress(
         },
     );
     let classifier: LinearClassifier = classifier?;
-    let (calibration, cross_validation) = match cross_validated? {
-        Some((calibration, cv)) => (calibration, Some(cv)),
+    let (calibration, cross_validation, line_temperature) = match cross_validated? {
+        Some((calibration, cv, line_temperature)) => (calibration, Some(cv), line_temperature),
         None => (
             Calibration {
                 temperature: 1.0,
                 fusion: None,
             },
             None,
+            None,
         ),
+    };
+    let (classifier, line_head) = match line_classifier? {
+        Some(lines) => (
+            classifier.join(&lines)?,
+            Some(LineHead {
+                labels: units.line_names().to_vec(),
+                temperature: line_temperature.unwrap_or(1.0),
+            }),
+        ),
+        None => (classifier, None),
     };
     let card = ModelCard {
         created_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
@@ -267,8 +290,9 @@ pub fn train_with_progress(
         cross_validation,
         train_seconds: started.elapsed().as_secs_f64(),
     };
-    let model = Model::new(
+    let model = Model::with_line_head(
         labels,
+        line_head,
         options.features.clone(),
         user_words,
         classifier,
@@ -292,6 +316,7 @@ pub fn train_with_progress(
 fn cross_validate(
     docs: &SparseDocs,
     truth: &[usize],
+    lines: Option<&[usize]>,
     k: usize,
     held_out_split: bool,
     params: &pr_model::ValidTrainParams,
@@ -301,30 +326,69 @@ fn cross_validate(
     targets: &Targets,
     units: &UnitSpace,
     progress: &(dyn Fn(TrainStage) + Sync),
-) -> Result<(Calibration, CrossValidation), TrainError> {
+) -> Result<(Calibration, CrossValidation, Option<f32>), TrainError> {
     let folds = stratified_folds(truth, k, params.seed);
     let fitted = if held_out_split { 1 } else { k };
     let (held, scores) = held_out_scores(docs, truth, &folds, fitted, params, progress)?;
+    // The line head's held-out scores, on the same folds (they come back in the same order).
+    let line_scores = match lines {
+        Some(lines) => Some(held_out_scores(docs, lines, &folds, fitted, params, progress)?.1),
+        None => None,
+    };
     let truth: Vec<usize> = held.iter().map(|&i| truth[i]).collect();
     let keywords: Vec<&RowKeywords> = held.iter().map(|&i| &keywords[i]).collect();
     let places: Vec<PlaceContext> = held.iter().map(|&i| places[i]).collect();
+    let line_truth: Vec<usize> = lines
+        .map(|lines| held.iter().map(|&i| lines[i]).collect())
+        .unwrap_or_default();
     progress(TrainStage::Calibration);
     let sample = calibration_sample(truth.len());
     let temperature = fit_temperature(&scores, &truth, &sample);
     let model_ranked: Vec<Vec<usize>> = scores.iter().map(|s| ranking(s)).collect();
+    let line_temperature = line_scores
+        .as_ref()
+        .map(|ls| fit_temperature(ls, &line_truth, &sample));
+    let line_probabilities: Option<Vec<Vec<f32>>> = line_scores.map(|ls| {
+        let t = line_temperature.unwrap_or(1.0);
+        ls.into_iter()
+            .map(|mut p| {
+                softmax(&mut p, t);
+                p
+            })
+            .collect()
+    });
     let held_out = HeldOut {
         scores: &scores,
         keywords: &keywords,
         places: &places,
+        lines: line_probabilities.as_deref(),
     };
     let (fusion, fused) = fit_fusion(&held_out, temperature, targets, units, &truth, &sample)?;
     let fused_ranked: Vec<Vec<usize>> = fused
         .iter()
         .map(|r| r.iter().map(|&(l, _)| l).collect())
         .collect();
+    let in_hinted_district =
+        places.iter().any(|p| p.hint_district.is_some()) && units.has_local_units();
+    let model_in_hinted_district = in_hinted_district.then(|| {
+        let ranked: Vec<Vec<usize>> = scores
+            .iter()
+            .zip(&places)
+            .map(|(s, place)| {
+                let mut r = ranking(s);
+                r.retain(|&l| match (place.hint_district, units.district(l)) {
+                    (Some(hint), Some(d)) => d == hint,
+                    _ => true,
+                });
+                r
+            })
+            .collect();
+        Metrics::compute(labels, &truth, &ranked)
+    });
     let cv = CrossValidation {
         folds: k,
         held_out_split,
+        model_in_hinted_district,
         model: Metrics::compute(labels, &truth, &model_ranked),
         fused: Metrics::compute(labels, &truth, &fused_ranked),
         calibration_error: expected_calibration_error(&fused, &truth),
@@ -333,7 +397,7 @@ fn cross_validate(
         temperature,
         fusion: Some(fusion),
     };
-    Ok((calibration, cv))
+    Ok((calibration, cv, line_temperature))
 }
 
 /// The rows of the first `fitted` folds, ascending, each scored by a model that did
@@ -453,6 +517,8 @@ struct HeldOut<'a> {
     scores: &'a [Vec<f32>],
     keywords: &'a [&'a RowKeywords],
     places: &'a [PlaceContext],
+    /// The line head's probabilities, by line number, when the model has one.
+    lines: Option<&'a [Vec<f32>]>,
 }
 
 /// Fits the fusion layer on the held-out candidates of the `sample` rows; returns it with the
@@ -479,6 +545,7 @@ fn fit_fusion(
                 targets,
                 units,
                 &held.places[i],
+                held.lines.map(|l| l[i].as_slice()),
                 masses,
                 cands,
             );

@@ -174,6 +174,8 @@ pub struct UnitSpace {
     line_ids: Vec<u32>,
     /// Line numbers by line.
     line_numbers: HashMap<String, u32>,
+    /// Lines by number.
+    line_names: Vec<String>,
     /// Per model label: the number of its district (county-level division), or
     /// `districts.len()` for a city-level unit.
     district_ids: Vec<u32>,
@@ -211,11 +213,15 @@ impl UnitSpace {
             }
         }
         let mut line_numbers: HashMap<String, u32> = HashMap::new();
+        let mut line_names: Vec<String> = Vec::new();
         let line_ids: Vec<u32> = units
             .iter()
             .map(|u| {
                 let next = line_numbers.len() as u32;
-                *line_numbers.entry(u.key.line.clone()).or_insert(next)
+                *line_numbers.entry(u.key.line.clone()).or_insert_with(|| {
+                    line_names.push(u.key.line.clone());
+                    next
+                })
             })
             .collect();
         let of_label: Vec<Option<Code>> = units
@@ -244,6 +250,7 @@ impl UnitSpace {
             virtual_names,
             line_ids,
             line_numbers,
+            line_names,
             district_ids,
             districts,
             by_key,
@@ -272,6 +279,16 @@ impl UnitSpace {
 
     pub fn line_id(&self, label: usize) -> usize {
         self.line_ids[label] as usize
+    }
+
+    /// The lines of duty, by number.
+    pub fn line_names(&self) -> &[String] {
+        &self.line_names
+    }
+
+    /// The number of a line of duty.
+    pub fn line_number(&self, line: &str) -> Option<usize> {
+        self.line_numbers.get(line).map(|&l| l as usize)
     }
 
     /// The number of the line of the places' governments, if any label has it.

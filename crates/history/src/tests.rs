@@ -819,23 +819,11 @@ fn jsonl_region_field_is_read_trimmed_and_optional() {
 #[test]
 fn jsonl_region_named_field_must_exist() {
     let content = r#"{"text": "路灯不亮。", "label": "城管局", "来源区县": "金州区"}"#;
-    let options = ReadOptions {
-        columns: Columns {
-            region: Some("来源区县".parse().unwrap()),
-            ..Columns::default()
-        },
-        ..ReadOptions::default()
-    };
+    let options = region_column("来源区县");
     let history = read("h.jsonl", content, &options).unwrap();
     assert_eq!(history.records[0].region.as_deref(), Some("金州区"));
 
-    let options = ReadOptions {
-        columns: Columns {
-            region: Some("区县".parse().unwrap()),
-            ..Columns::default()
-        },
-        ..ReadOptions::default()
-    };
+    let options = region_column("区县");
     let err = read("h.jsonl", content, &options).unwrap_err();
     assert!(
         err.contains("region") && err.contains("--region-column") && err.contains("来源区县"),
@@ -883,13 +871,7 @@ fn csv_region_column_is_recognised_in_utf8_and_gbk() {
 fn csv_region_column_by_name_and_number() {
     let content = "内容,受理单位,来源\n路灯不亮。,城管局,金州区\n";
     for column in ["来源", "3"] {
-        let options = ReadOptions {
-            columns: Columns {
-                region: Some(column.parse().unwrap()),
-                ..Columns::default()
-            },
-            ..ReadOptions::default()
-        };
+        let options = region_column(column);
         let history = read("h.csv", content, &options).unwrap();
         assert_eq!(
             history.records[0].region.as_deref(),
@@ -897,13 +879,7 @@ fn csv_region_column_by_name_and_number() {
             "{column}"
         );
     }
-    let options = ReadOptions {
-        columns: Columns {
-            region: Some("区县".parse().unwrap()),
-            ..Columns::default()
-        },
-        ..ReadOptions::default()
-    };
+    let options = region_column("区县");
     let err = read("h.csv", content, &options).unwrap_err();
     assert!(
         err.contains("the region column '区县' given with --region-column does not exist"),
@@ -997,4 +973,15 @@ fn taken_skipped_rows_are_the_bad_rows_before_each_record() {
         matches!(end, HistoryError::NoRecords { skipped: 2, .. }),
         "{end}"
     );
+}
+
+/// Reading options that name the region column.
+fn region_column(name: &str) -> ReadOptions {
+    ReadOptions {
+        columns: Columns {
+            region: Some(name.parse().unwrap()),
+            ..Columns::default()
+        },
+        ..ReadOptions::default()
+    }
 }

@@ -10,9 +10,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use pr_catalogue::{Catalogue, SETTINGS_FILE};
 use pr_locality::{Code, Gazetteer};
-use pr_router::proposal::{
-    comment, path_name, propose, render, rows, Proposal, ProposedUnit, UNPLACED_FILE,
-};
+use pr_router::proposal::{comment, propose, render, rows, Proposal, ProposedUnit, UNPLACED_FILE};
 use pr_router::UnitParser;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
@@ -92,7 +90,7 @@ fn from_history(args: FromHistoryArgs) -> Result<()> {
             ),
         },
     };
-    let jurisdiction_name = path_name(gazetteer, jurisdiction);
+    let jurisdiction_name = gazetteer.path_name(jurisdiction);
     eprintln!("jurisdiction: {jurisdiction_name} ({how})");
     if !settings.units.is_empty() {
         eprintln!(
@@ -200,26 +198,15 @@ fn check_out_dir(out: &Path, base: &Path, force: bool) -> Result<()> {
 /// The one division `name` (or a 12-digit code) stands for.
 fn resolve_jurisdiction(gazetteer: &Gazetteer, name: &str) -> Result<Code> {
     let name = name.trim();
-    if let Ok(code) = name.parse::<Code>() {
-        if gazetteer.get(code).is_some() {
-            return Ok(code);
-        }
-    }
-    match gazetteer.lookup(name).as_slice() {
-        [one] => Ok(*one),
-        [] => bail!(
+    gazetteer.find_one(name, None).or_else(|candidates| match candidates.len() {
+        0 => bail!(
             "--jurisdiction '{name}' is not a place of the gazetteer: give the city's official name (such as 大连市) or its 12-digit code"
         ),
-        many => bail!(
-            "--jurisdiction '{name}' names {} places ({}): give its 12-digit code",
-            many.len(),
-            many.iter()
-                .take(5)
-                .map(|&c| format!("{c} {}", path_name(gazetteer, c)))
-                .collect::<Vec<_>>()
-                .join(", ")
+        n => bail!(
+            "--jurisdiction '{name}' names {n} places ({}): give its 12-digit code",
+            gazetteer.list_places(&candidates)
         ),
-    }
+    })
 }
 
 /// Writes the department files, catalogue.toml and unplaced.txt into `out`.

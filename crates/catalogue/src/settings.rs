@@ -279,45 +279,19 @@ fn place(
     scope: Option<Code>,
     field: &str,
 ) -> Result<Code, CatalogueError> {
-    let at = name.span().start;
     let text = name.get_ref().trim();
-    if let Ok(code) = text.parse::<Code>() {
-        if gazetteer.get(code).is_some() {
-            return Ok(code);
-        }
-    }
-    let mut candidates = gazetteer.lookup(text);
-    if let Some(scope) = scope {
-        candidates.retain(|&c| gazetteer.is_within(c, scope));
-    }
     let within = scope
         .and_then(|s| gazetteer.get(s))
         .map(|d| format!(" in {}", d.name))
         .unwrap_or_default();
-    match candidates.as_slice() {
-        [one] => Ok(*one),
-        [] => Err(src.error(
-            at,
-            format!("{field}: '{text}' is not a place of the gazetteer{within}: use an official name such as 甘井子区, or its 12-digit code"),
-        )),
-        many => Err(src.error(
-            at,
-            format!(
-                "{field}: '{text}' names {} places{within} ({}): give its 12-digit code",
-                many.len(),
-                many.iter()
-                    .take(5)
-                    .map(|&c| {
-                        let n = gazetteer.names(c);
-                        let path: String = [n.province, n.city, n.county, n.town]
-                            .into_iter()
-                            .flatten()
-                            .collect();
-                        format!("{c} {path}")
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
+    gazetteer.find_one(text, scope).map_err(|candidates| {
+        let message = match candidates.len() {
+            0 => format!("{field}: '{text}' is not a place of the gazetteer{within}: use an official name such as 甘井子区, or its 12-digit code"),
+            n => format!(
+                "{field}: '{text}' names {n} places{within} ({}): give its 12-digit code",
+                gazetteer.list_places(&candidates)
             ),
-        )),
-    }
+        };
+        src.error(name.span().start, message)
+    })
 }

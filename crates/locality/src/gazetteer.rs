@@ -375,6 +375,47 @@ impl Gazetteer {
         out
     }
 
+    /// The one division `name` stands for, among those inside `scope` when given: a full or
+    /// short name, or a 12-digit code (taken as it is). `Err` holds the candidates: none for a
+    /// name the gazetteer does not know, several for an ambiguous one.
+    pub fn find_one(&self, name: &str, scope: Option<Code>) -> Result<Code, Vec<Code>> {
+        let name = name.trim();
+        if let Some(code) = name.parse::<Code>().ok().filter(|&c| self.get(c).is_some()) {
+            return Ok(code);
+        }
+        let mut candidates = self.lookup(name);
+        if let Some(scope) = scope {
+            candidates.retain(|&c| self.is_within(c, scope));
+        }
+        match candidates.as_slice() {
+            [one] => Ok(*one),
+            _ => Err(candidates),
+        }
+    }
+
+    /// The names of a place below its province (大连市甘井子区红旗街道), or the province's
+    /// own name, for people.
+    pub fn path_name(&self, code: Code) -> String {
+        let n = self.names(code);
+        let path: String = [n.city, n.county, n.town].into_iter().flatten().collect();
+        match (path.is_empty(), n.province) {
+            (true, Some(province)) => province.to_string(),
+            (true, None) => code.to_string(),
+            (false, _) => path,
+        }
+    }
+
+    /// `code name, code name, …` for the first five of `codes`, for messages that list
+    /// the places an ambiguous name could be.
+    pub fn list_places(&self, codes: &[Code]) -> String {
+        codes
+            .iter()
+            .take(5)
+            .map(|&c| format!("{c} {}", self.path_name(c)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Full names of the division and its ancestors, for display.
     pub fn names(&self, code: Code) -> PlaceNames<'_> {
         let name_at = |level: Level| {

@@ -470,13 +470,7 @@ impl Engine {
         BUFFERS.with(|b| {
             let b = &mut *b.borrow_mut();
             self.analyse(petition, b)?;
-            let district = b
-                .locality
-                .place
-                .code
-                .parse()
-                .ok()
-                .and_then(|c| self.locator.district_of(c));
+            let district = b.place.locality.and_then(|c| self.locator.district_of(c));
             let mut ranked: Vec<(usize, f32)> = b
                 .candidates
                 .iter()
@@ -542,7 +536,8 @@ impl Engine {
         );
         if self.units.has_local_units() {
             if let Some(d) = b.masses.best_district(&self.units) {
-                self.locator.set_from_model(&mut b.locality, d);
+                self.locator
+                    .set_from_model(&mut b.locality, &mut b.place, d);
             }
         }
         let max_keyword = b.keywords.scores.iter().copied().fold(0.0, f32::max);

@@ -12,6 +12,8 @@ pub struct PlaceContext {
     pub text_district: Option<Code>,
     /// The town named by the hint or, inside the hint's district, by the text.
     pub town: Option<Code>,
+    /// The code of the locality's place, whatever its level and source.
+    pub locality: Option<Code>,
 }
 
 impl PlaceContext {
@@ -140,6 +142,7 @@ impl Locator {
                     .filter(|&p| p != hint && self.gazetteer.is_within(p, hint));
                 let place = deeper.unwrap_or(hint);
                 context.town = self.town_of(place);
+                context.locality = Some(place);
                 locality.place = self.place(place);
                 locality.source = LocalitySource::Hint;
                 return (locality, context);
@@ -161,6 +164,7 @@ impl Locator {
             Hint::None => {}
         }
         if let Some(place) = found.place {
+            context.locality = Some(place);
             locality.place = self.place(place);
             locality.source = LocalitySource::Text;
         }
@@ -173,17 +177,24 @@ impl Locator {
     /// Sets the locality from the model's district when neither the hint nor the text named
     /// a district (the text may name only the city, 大连, or a place outside it that it lies
     /// in, 辽宁): the district must lie within what the text named.
-    pub fn set_from_model(&self, locality: &mut Locality, district: Code) {
-        let named: Option<Code> = locality.place.code.parse().ok();
+    pub fn set_from_model(
+        &self,
+        locality: &mut Locality,
+        context: &mut PlaceContext,
+        district: Code,
+    ) {
         let open = match locality.source {
             LocalitySource::None => true,
             LocalitySource::Text => {
                 locality.place.district.is_empty()
-                    && named.is_some_and(|n| self.gazetteer.is_within(district, n))
+                    && context
+                        .locality
+                        .is_some_and(|n| self.gazetteer.is_within(district, n))
             }
             LocalitySource::Hint | LocalitySource::Model => false,
         };
         if open {
+            context.locality = Some(district);
             locality.place = self.place(district);
             locality.source = LocalitySource::Model;
         }

@@ -60,7 +60,7 @@ pub fn propose(
         .map(String::as_str)
         .collect();
     let aliases = &catalogue.settings().place_aliases;
-    let jurisdiction_name = path_name(gazetteer, jurisdiction);
+    let jurisdiction_name = gazetteer.path_name(jurisdiction);
     let mut proposal = Proposal::default();
     let mut units: HashMap<UnitKey, Vec<(String, usize)>> = HashMap::new();
     for (label, &rows) in labels {
@@ -74,7 +74,7 @@ pub fn propose(
             if !p.is_within(jurisdiction) && !jurisdiction.is_within(p) {
                 unplaced(format!(
                     "{} lies outside the jurisdiction {jurisdiction_name}",
-                    path_name(gazetteer, p)
+                    gazetteer.path_name(p)
                 ));
                 continue;
             }
@@ -84,7 +84,7 @@ pub fn propose(
                 if department_names.contains(label.as_str()) {
                     unplaced(format!(
                         "is also a name of a department of the catalogue, so it cannot name the unit ({} · {line})",
-                        path_name(gazetteer, place)
+                        gazetteer.path_name(place)
                     ));
                 } else {
                     units
@@ -95,7 +95,7 @@ pub fn propose(
             }
             Some(place) => unplaced(format!(
                 "placed at {}, but '{line}' is the name or alias of no department of the catalogue",
-                path_name(gazetteer, place)
+                gazetteer.path_name(place)
             )),
             None if is_department => proposal
                 .departments
@@ -111,7 +111,7 @@ pub fn propose(
                     .ambiguous
                     .iter()
                     .take(5)
-                    .map(|&c| path_name(gazetteer, c))
+                    .map(|&c| gazetteer.path_name(c))
                     .collect::<Vec<_>>()
                     .join(", ")
             )),
@@ -196,7 +196,7 @@ pub fn render(
         let _ = write!(
             s,
             "\n# {} · {} · {}: {}\n[[units]]\nname = {}\nplace = {place}{note}\nline = {}\n",
-            path_name(gazetteer, unit.place),
+            gazetteer.path_name(unit.place),
             comment(&line_name),
             rows(unit.rows()),
             comment(&with_rows(&unit.names)),
@@ -229,19 +229,8 @@ fn place_value(gazetteer: &Gazetteer, code: Code, scope: Option<Code>) -> (Strin
     } else {
         (
             toml_string(&code.to_string()),
-            format!("  # {}", path_name(gazetteer, code)),
+            format!("  # {}", gazetteer.path_name(code)),
         )
-    }
-}
-
-/// The names of a place below its province (大连市甘井子区红旗街道), for people.
-pub fn path_name(gazetteer: &Gazetteer, code: Code) -> String {
-    let n = gazetteer.names(code);
-    let path: String = [n.city, n.county, n.town].into_iter().flatten().collect();
-    match (path.is_empty(), n.province) {
-        (true, Some(province)) => province.to_string(),
-        (true, None) => code.to_string(),
-        (false, _) => path,
     }
 }
 

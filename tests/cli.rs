@@ -708,3 +708,29 @@ fn catalogue_from_history_keeps_the_base_places_and_refuses_unknown_cities() {
     );
     assert!(!dir.path().join("proposed2").exists());
 }
+
+#[test]
+fn eval_reports_file_and_row_of_text_that_is_only_markup_or_invisible() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/models/default.model");
+    for blank in ["<p>&nbsp;</p>", "\u{200b}\u{200b}"] {
+        let history = dir.path().join("blank.jsonl");
+        let mut rows = fixture_rows()[..2].to_vec();
+        rows.push((blank, "城乡建设"));
+        write_jsonl(&history, &rows);
+        let h = history.to_str().unwrap();
+        let e = run_err(&["eval", "--model", model, "--history", h]);
+        assert!(e.contains("blank.jsonl:3: no text in column 'text'"), "{e}");
+        let json: Value = serde_json::from_str(&run_ok(&[
+            "eval",
+            "--model",
+            model,
+            "--history",
+            h,
+            "--skip-bad-rows",
+            "--json",
+        ]))
+        .unwrap();
+        assert_eq!(json["n"], 2, "the blank row is skipped, not routed");
+    }
+}

@@ -45,6 +45,13 @@ pub enum RowProblem {
         /// The column (header or field name) it was read from.
         column: String,
     },
+    /// Text that is only markup, entities of spaces or invisible characters: nothing is left
+    /// once it is normalised.
+    #[error("no text in column '{column}': only markup, spaces or invisible characters")]
+    NoText {
+        /// The column (header or field name) it was read from.
+        column: String,
+    },
     /// A JSONL object without the text or label field that earlier objects had.
     #[error("no {role} field (this object has {}; name the field with {})", quote_list(.available), .role.flag())]
     MissingField {

@@ -56,7 +56,8 @@ pub struct Record {
     pub id: Option<String>,
     /// The title as written; `""` when absent.
     pub title: String,
-    /// The body text as written (never empty or whitespace-only).
+    /// The body text as written; never blank (see [`pr_text::is_blank`]): something is left
+    /// after normalisation.
     pub text: String,
     /// The label, trimmed; `None` when reading with [`Labels::Ignored`].
     pub label: Option<String>,
@@ -480,19 +481,23 @@ impl Iterator for RecordIter {
     }
 }
 
-/// The checks common to all formats: non-empty text, non-empty label when
+/// The checks common to all formats: text that is not blank, non-empty label when
 /// required; trims id, label and region.
 fn check(raw: RawRow, labels: Labels) -> Result<Record, (usize, Option<String>, RowProblem)> {
     let id = trimmed(raw.id.as_deref());
-    if raw.text.trim().is_empty() {
-        return Err((
-            raw.row,
-            id,
+    // The router's rule: text that normalises to nothing is no text, so that training,
+    // evaluation and routing never meet a row they cannot analyse.
+    if pr_text::is_blank(&raw.text) {
+        let column = raw.text_column;
+        let problem = if raw.text.trim().is_empty() {
             RowProblem::Empty {
                 role: Role::Text,
-                column: raw.text_column,
-            },
-        ));
+                column,
+            }
+        } else {
+            RowProblem::NoText { column }
+        };
+        return Err((raw.row, id, problem));
     }
     let label = match labels {
         Labels::Ignored => None,

@@ -985,3 +985,76 @@ fn region_column(name: &str) -> ReadOptions {
         ..ReadOptions::default()
     }
 }
+
+// ---------- text that normalises to nothing ----------
+
+/// Petition text that is only markup or invisible characters, as web forms and copy-paste
+/// leave it: not whitespace, yet nothing to analyse.
+const NO_TEXT: [&str; 3] = ["<p>&nbsp;</p>", "\u{200b}\u{200b}", "<br/>\u{feff}&emsp;"];
+
+/// Reads `content` failing on the first bad row, and again skipping it.
+fn refused_and_skipped(name: &str, content: &[u8], bad_row: usize, column: &str) {
+    let e = read(name, content, &ReadOptions::default()).unwrap_err();
+    let at = format!("{name}:{bad_row}: no text in column '{column}'");
+    assert!(e.contains(&at), "{e}");
+    let history = read(name, content, &skip()).unwrap();
+    assert_eq!(history.records.len(), 1, "{name}");
+    assert_eq!(history.skipped.len(), 1, "{name}");
+    assert_eq!(history.skipped[0].row, bad_row);
+    assert!(history.skipped[0].reason.contains("only markup"));
+}
+
+#[test]
+fn jsonl_text_of_markup_or_zero_width_only_is_refused() {
+    for blank in NO_TEXT {
+        let content = format!(
+            "{}\n{}\n",
+            serde_json::json!({"text": "楼下烧烤店每晚营业到凌晨", "label": "生态环境局"}),
+            serde_json::json!({"text": blank, "label": "城管局"}),
+        );
+        refused_and_skipped("h.jsonl", content.as_bytes(), 2, "text");
+    }
+}
+
+#[test]
+fn csv_text_of_markup_or_zero_width_only_is_refused_in_utf8_and_gbk() {
+    for blank in NO_TEXT {
+        let content = format!(
+            "标题,内容,受理单位\n噪音,楼下烧烤店每晚营业到凌晨,生态环境局\n空白,{blank},城管局\n"
+        );
+        refused_and_skipped("h.csv", content.as_bytes(), 3, "内容");
+        // GB18030 holds the zero-width characters too: the rule is applied after decoding.
+        let encoded = encoding_rs::GB18030.encode(&content).0.into_owned();
+        refused_and_skipped("gbk.csv", &encoded, 3, "内容");
+    }
+}
+
+#[test]
+fn xlsx_text_of_markup_or_zero_width_only_is_refused() {
+    for blank in NO_TEXT {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("export.xlsx");
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (r, row) in [
+            ["内容", "受理单位"],
+            ["楼下烧烤店每晚营业到凌晨", "生态环境局"],
+            [blank, "城管局"],
+        ]
+        .iter()
+        .enumerate()
+        {
+            for (c, cell) in row.iter().enumerate() {
+                sheet.write(r as u32, c as u16, *cell).unwrap();
+            }
+        }
+        book.save(&path).unwrap();
+        let e = read_history(&path, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("export.xlsx:3: no text in column '内容'"), "{e}");
+        let history = read_history(&path, &skip()).unwrap();
+        assert_eq!(history.records.len(), 1);
+        assert_eq!(history.skipped[0].row, 3);
+    }
+}

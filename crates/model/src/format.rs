@@ -74,7 +74,7 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>, ModelError> {
 }
 
 /// Parses a model from bytes; `path` is only used in error messages.
-pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model, ModelError> {
+fn parse(bytes: &[u8], path: &Path) -> Result<Model, ModelError> {
     let corrupt = |reason: String| ModelError::Corrupt {
         path: path.to_path_buf(),
         reason,
@@ -188,10 +188,23 @@ impl Model {
 
     /// Loads and verifies a model file.
     pub fn load(path: &Path) -> Result<Model, ModelError> {
-        let bytes = std::fs::read(path).map_err(|error| ModelError::Io {
+        let io = |error| ModelError::Io {
             path: path.to_path_buf(),
             error,
-        })?;
-        from_bytes(&bytes, path)
+        };
+        // A device or a pipe (/dev/zero, a FIFO) would be read without end.
+        if !std::fs::metadata(path).map_err(io)?.is_file() {
+            return Err(ModelError::Corrupt {
+                path: path.to_path_buf(),
+                reason: "not a regular file".into(),
+            });
+        }
+        let bytes = std::fs::read(path).map_err(io)?;
+        parse(&bytes, path)
+    }
+
+    /// Parses and verifies a model file's bytes; `path` names it in errors.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model, ModelError> {
+        parse(bytes, path)
     }
 }

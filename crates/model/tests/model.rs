@@ -184,6 +184,16 @@ fn corrupt_truncated_or_foreign_files_are_refused_with_the_reason() {
     let e = refusal(&good[..30]);
     assert!(e.contains("truncated"), "{e}");
 
+    // A device would be read without end: refused before reading.
+    let device = std::path::Path::new("/dev/zero");
+    if device.exists() {
+        let e = Model::load(device).unwrap_err().to_string();
+        assert!(
+            e.contains("/dev/zero") && e.contains("not a regular file"),
+            "{e}"
+        );
+    }
+
     let missing = Model::load(&dir.path().join("nope.model"))
         .unwrap_err()
         .to_string();

@@ -14,5 +14,5 @@ pub use features::{
     term_weight, term_weights, DocFeatures, Feature, FeatureConfig, FeatureConfigError,
     FeatureExtractor, FeatureKind, Scratch,
 };
-pub use normalise::{normalise, normalise_into, Normalised};
+pub use normalise::{is_blank, normalise, normalise_into, Normalised};
 pub use segment::Segmenter;

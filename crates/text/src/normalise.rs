@@ -23,6 +23,14 @@ pub fn normalise(raw: &str) -> String {
     out
 }
 
+/// True when nothing of `raw` is left after normalisation: empty, whitespace, markup, space
+/// entities, zero-width or control characters only. The one rule for "no text", applied to
+/// history rows as they are read and to petitions as they are routed.
+pub fn is_blank(raw: &str) -> bool {
+    // One character is enough to tell: the cap stops the work there.
+    normalise_into(raw, 1, &mut String::new()).chars == 0
+}
+
 /// Writes the canonical form of `raw` into `out` (cleared first), keeping at most `max_chars`
 /// characters so that arbitrarily large input costs at most linear time in the cap.
 ///
@@ -260,6 +268,23 @@ mod tests {
     #[test]
     fn whitespace_only_becomes_empty() {
         assert_eq!(normalise(" \u{3000}\n<br>&nbsp;"), "");
+    }
+
+    #[test]
+    fn blank_means_nothing_left_after_normalisation() {
+        for blank in [
+            "",
+            " \t\r\n",
+            "<p>&nbsp;</p>",
+            "\u{200b}\u{200b}",
+            "<br/>\u{feff}\u{3000}",
+        ] {
+            assert!(is_blank(blank), "{blank:?}");
+            assert_eq!(normalise(blank), "");
+        }
+        for text in ["噪", "<p>停水</p>", "&lt;", " a "] {
+            assert!(!is_blank(text), "{text:?}");
+        }
     }
 
     #[test]

@@ -148,6 +148,10 @@ pub fn bench(args: BenchArgs) -> Result<()> {
             report.p999_us,
             report.max_us
         );
+        println!(
+            "successful calls  {:.0}/s  p99 {} µs",
+            report.goodput_rps, report.ok_p99_us
+        );
         for (status, n) in &report.errors_by_status {
             println!("  {status}: {n}");
         }

@@ -75,6 +75,7 @@ macro_rules! on_both_stores {
 on_both_stores!(outcomes_become_labelled_history);
 on_both_stores!(acknowledged_outcomes_survive_a_kill);
 on_both_stores!(stores_made_before_the_region_column_are_upgraded);
+on_both_stores!(a_failing_store_is_reported_and_never_answers_unknown);
 
 /// The region hint `case-0` is routed with: the intake desk's district.
 const HINT: &str = "甘井子区";
@@ -212,12 +213,18 @@ async fn outcomes_become_labelled_history(store: String, dir: std::path::PathBuf
     let from_csv = eval(&csv);
     assert_eq!(from_csv["n"], 2);
     assert_eq!(from_csv["accuracy"], metrics["accuracy"]);
-    // And training reads the store directly.
+    // And training reads the store directly. A password in the URL (trust authentication
+    // ignores it) never reaches the model card, nor GetModelInfo, which serves the card.
+    let with_password = match store.split_once('?') {
+        _ if !store.starts_with("postgres") => store.to_string(),
+        Some(_) => format!("{store}&password=s3cret"),
+        None => format!("{store}?password=s3cret"),
+    };
     let model = dir.join("from-store.model");
     let out = run(&[
         "train",
         "--history-store",
-        store,
+        &with_password,
         "--out",
         model.to_str().unwrap(),
         "--folds",
@@ -230,6 +237,10 @@ async fn outcomes_become_labelled_history(store: String, dir: std::path::PathBuf
     assert!(stderr.contains("2 rows read"), "{stderr}");
     let card = std::fs::read_to_string(model.with_extension("card.json")).unwrap();
     assert!(card.contains("feedback store"), "{card}");
+    assert!(
+        !card.contains("s3cret") && !stderr.contains("s3cret"),
+        "{card}"
+    );
 }
 
 /// A store made before routings kept the region hint, with a petition confirmed then, is
@@ -404,4 +415,100 @@ fn bench_records_outcomes_of_petitions_it_routed_first() {
         hinted += usize::from(row["region"] == HINT);
     }
     assert!(hinted > 0, "{exported}");
+}
+
+/// Waits (5 s at most) for the feedback store's health, as `petition-router health
+/// --service` asks for it, to be `expected`.
+async fn await_store_health(
+    server: &Server,
+    expected: tonic_health::pb::health_check_response::ServingStatus,
+) {
+    use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
+    let mut health = HealthClient::new(server.channel().await);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let status = health
+            .check(HealthCheckRequest {
+                service: "petition_router.v1.FeedbackStore".into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .status();
+        if status == expected {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "health stays {status:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Routes `id` with a petition whose text must never reach the log.
+async fn route_secret(server: &Server, id: &str) {
+    let request = pb::RouteRequest {
+        request_id: id.into(),
+        content: "秘密信访内容：拖欠工资三个月".into(),
+        ..Default::default()
+    };
+    server.router().await.route(request).await.unwrap();
+}
+
+/// Makes the store refuse routed petitions mid-run: the petition routed meanwhile is lost
+/// after retries, counted in the metrics, logged by id, the store's health turns NOT_SERVING,
+/// and its outcome gets UNAVAILABLE (never `routing_known = false`). Once the store takes
+/// writes again and the petition is routed again, its outcome is known and health SERVING.
+async fn a_failing_store_is_reported_and_never_answers_unknown(
+    store: String,
+    _dir: std::path::PathBuf,
+) {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    let server = Server::start(&["--feedback-store", &store]);
+    let mut router = server.router().await;
+    let break_store = |broken: bool| {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || {
+            pr_feedback::testing::break_routed_table(&store, broken)
+        })
+    };
+    await_store_health(&server, ServingStatus::Serving).await;
+    break_store(true).await.unwrap();
+    route_secret(&server, "lost-1").await;
+    let refused = router
+        .record_outcome(outcome("lost-1", "labour", false))
+        .await
+        .unwrap_err();
+    assert_status(&refused, Code::Unavailable, "route the petition again");
+    await_store_health(&server, ServingStatus::NotServing).await;
+    let metrics = server.metrics_text();
+    assert!(
+        metrics.contains("petition_router_feedback_lost_total 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("petition_router_feedback_store_up 0"),
+        "{metrics}"
+    );
+
+    break_store(false).await.unwrap();
+    route_secret(&server, "lost-1").await;
+    let recorded = router
+        .record_outcome(outcome("lost-1", "labour", false))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(recorded.routing_known);
+    await_store_health(&server, ServingStatus::Serving).await;
+    server.signal("TERM");
+    let (clean, log) = tokio::task::spawn_blocking(move || server.wait())
+        .await
+        .unwrap();
+    assert!(clean, "{log}");
+    assert!(
+        log.contains("routed petitions lost") && log.contains("lost-1"),
+        "{log}"
+    );
+    assert!(!log.contains("秘密"), "petition text in the log: {log}");
 }

@@ -276,6 +276,32 @@ async fn overload_is_shed_with_resource_exhausted() {
 }
 
 #[tokio::test]
+async fn a_burst_beyond_the_routing_queue_is_shed_at_once_and_the_rest_served() {
+    let server = Server::start(&["--max-queued", "1"]);
+    let channel = server.channel().await;
+    // Long petitions, all at once: a few are routed or wait, the others are refused.
+    let long = WAGES.repeat(8_000 / WAGES.chars().count());
+    let calls: Vec<_> = (0..64)
+        .map(|i| {
+            let mut router = pb::router_service_client::RouterServiceClient::new(channel.clone());
+            let request = petition(&format!("burst-{i}"), &long);
+            tokio::spawn(async move { router.route(request).await })
+        })
+        .collect();
+    let (mut routed, mut shed) = (0, 0);
+    for call in calls {
+        match call.await.unwrap() {
+            Ok(_) => routed += 1,
+            Err(status) => {
+                assert_status(&status, Code::ResourceExhausted, "retry");
+                shed += 1;
+            }
+        }
+    }
+    assert!(routed > 0 && shed > 0, "{routed} routed, {shed} shed");
+}
+
+#[tokio::test]
 async fn health_and_reflection_work_without_proto_files() {
     use tonic_health::pb::health_check_response::ServingStatus;
     use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
@@ -376,7 +402,7 @@ fn fixture_model(dir: &std::path::Path) -> std::path::PathBuf {
 async fn reload_swaps_the_model_and_refuses_broken_files() {
     let dir = tempfile::tempdir().unwrap();
     let fixture = fixture_model(dir.path());
-    let server = Server::start(&[]);
+    let server = Server::start(&["--model-dir", dir.path().to_str().unwrap()]);
     let mut admin = server.admin().await;
     let mut router = server.router().await;
     let before = router
@@ -462,8 +488,13 @@ async fn sighup_reloads_the_file_at_the_same_path() {
 async fn reloading_while_clients_keep_calling_fails_no_call() {
     let dir = tempfile::tempdir().unwrap();
     let fixture = fixture_model(dir.path());
-    let default = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default.model");
-    let server = Server::start(&[]);
+    let default = dir.path().join("default.model");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default.model"),
+        &default,
+    )
+    .unwrap();
+    let server = Server::start(&["--model-dir", dir.path().to_str().unwrap()]);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut clients = Vec::new();
     for c in 0..4 {
@@ -585,6 +616,9 @@ fn bench_closed_loop_reports_every_call_and_its_percentiles() {
     assert!(us("p50_us") <= us("p90_us") && us("p90_us") <= us("p99_us"));
     assert!(us("p99_us") <= us("p999_us") && us("p999_us") <= us("max_us"));
     assert!(report["rps"].as_f64().unwrap() > 0.0);
+    // Without errors, the successful calls are all the calls.
+    assert_eq!(report["goodput_rps"], report["rps"]);
+    assert_eq!(us("ok_p99_us"), us("p99_us"));
 }
 
 #[test]

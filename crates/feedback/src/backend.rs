@@ -105,6 +105,15 @@ impl Backend {
         Ok(Backend::Postgres(c))
     }
 
+    /// Connects to PostgreSQL at `url` again when the connection was closed (the server
+    /// restarted or ended it); SQLite needs no connection.
+    pub(crate) fn reconnect(&mut self, url: &str) -> Result<(), DbError> {
+        if matches!(self, Backend::Postgres(c) if c.is_closed()) {
+            *self = Backend::postgres(url)?;
+        }
+        Ok(())
+    }
+
     /// Runs `sql` once per parameter row, all in one transaction.
     pub(crate) fn execute_all(&mut self, sql: &str, rows: &[Vec<Value>]) -> Result<u64, DbError> {
         let mut changed = 0u64;

@@ -11,6 +11,8 @@ use std::time::Duration;
 pub struct Recorder {
     /// Every call, answered or not: a failed call's latency is still time a client waited.
     latencies: Histogram<u64>,
+    /// Successful calls only: what a shed call costs its client is not service.
+    ok_latencies: Histogram<u64>,
     errors: BTreeMap<String, u64>,
 }
 
@@ -37,6 +39,10 @@ pub struct Report {
     pub p99_us: u64,
     pub p999_us: u64,
     pub max_us: u64,
+    /// p99 of the successful calls only.
+    pub ok_p99_us: u64,
+    /// Successful calls completed per second.
+    pub goodput_rps: f64,
 }
 
 impl Default for Recorder {
@@ -47,9 +53,11 @@ impl Default for Recorder {
 
 impl Recorder {
     pub fn new() -> Recorder {
+        let histogram =
+            || Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("constant bounds are valid");
         Recorder {
-            latencies: Histogram::new_with_bounds(1, 3_600_000_000, 3)
-                .expect("constant bounds are valid"),
+            latencies: histogram(),
+            ok_latencies: histogram(),
             errors: BTreeMap::new(),
         }
     }
@@ -57,6 +65,7 @@ impl Recorder {
     /// A call that succeeded after `latency`.
     pub fn ok(&mut self, latency: Duration) {
         self.latencies.saturating_record(micros(latency));
+        self.ok_latencies.saturating_record(micros(latency));
     }
 
     /// A call that failed with `code` after `latency`.
@@ -69,6 +78,7 @@ impl Recorder {
     pub fn merge(&mut self, other: &Recorder) {
         // Same bounds on both sides: adding cannot fail.
         let _ = self.latencies.add(&other.latencies);
+        let _ = self.ok_latencies.add(&other.ok_latencies);
         for (code, n) in &other.errors {
             *self.errors.entry(code.clone()).or_insert(0) += n;
         }
@@ -78,6 +88,13 @@ impl Recorder {
         let h = &self.latencies;
         let requests = h.len();
         let seconds = elapsed.as_secs_f64();
+        let per_second = |calls: u64| {
+            if seconds > 0.0 {
+                calls as f64 / seconds
+            } else {
+                0.0
+            }
+        };
         Report {
             method: match options.method {
                 crate::Method::Route => "route",
@@ -95,17 +112,15 @@ impl Recorder {
             errors: self.errors.values().sum(),
             errors_by_status: self.errors.clone(),
             seconds,
-            rps: if seconds > 0.0 {
-                requests as f64 / seconds
-            } else {
-                0.0
-            },
+            rps: per_second(requests),
             mean_us: h.mean(),
             p50_us: h.value_at_quantile(0.5),
             p90_us: h.value_at_quantile(0.9),
             p99_us: h.value_at_quantile(0.99),
             p999_us: h.value_at_quantile(0.999),
             max_us: h.max(),
+            ok_p99_us: self.ok_latencies.value_at_quantile(0.99),
+            goodput_rps: per_second(self.ok_latencies.len()),
         }
     }
 }
@@ -163,6 +178,23 @@ mod tests {
         assert_eq!(report.errors, 3);
         assert_eq!(report.errors_by_status["ResourceExhausted"], 2);
         assert_eq!(report.errors_by_status["InvalidArgument"], 1);
+        assert_eq!(report.goodput_rps, 1.0);
+    }
+
+    #[test]
+    fn goodput_and_its_tail_count_successful_calls_only() {
+        let mut r = Recorder::new();
+        for _ in 0..100 {
+            r.ok(Duration::from_micros(200));
+            r.error(tonic::Code::ResourceExhausted, Duration::from_millis(900));
+        }
+        let report = r.report(Duration::from_secs(2), &options());
+        assert_eq!(
+            (report.requests, report.rps, report.goodput_rps),
+            (200, 100.0, 50.0)
+        );
+        assert!(report.ok_p99_us < 300, "{report:?}");
+        assert!(report.p99_us >= 899_000, "{report:?}");
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub struct Metrics {
     model_info: Family<VersionLabels, Gauge>,
     reloads: Family<OutcomeLabels, Counter>,
     feedback_dropped: Counter,
+    feedback_lost: Counter,
+    feedback_store_up: Gauge,
     outcomes: Family<RoutingOutcomeLabels, Counter>,
     outcomes_without_routing: Counter,
 }
@@ -116,6 +118,19 @@ impl Metrics {
             "Routed petitions not kept for their outcome because the store's queue was full",
             feedback_dropped.clone(),
         );
+        let feedback_lost = Counter::default();
+        registry.register(
+            "feedback_lost",
+            "Routed petitions not kept for their outcome because the store refused them after \
+             retries (or their queue was full): their outcomes are refused with UNAVAILABLE",
+            feedback_lost.clone(),
+        );
+        let feedback_store_up = Gauge::default();
+        registry.register(
+            "feedback_store_up",
+            "1 while the feedback store takes writes, 0 after a write failed until one succeeds",
+            feedback_store_up.clone(),
+        );
         Arc::new(Metrics {
             registry,
             calls,
@@ -126,6 +141,8 @@ impl Metrics {
             model_info,
             reloads,
             feedback_dropped,
+            feedback_lost,
+            feedback_store_up,
             outcomes,
             outcomes_without_routing,
         })
@@ -205,6 +222,14 @@ impl Metrics {
 
     pub fn feedback_dropped(&self) {
         self.feedback_dropped.inc();
+    }
+
+    pub fn feedback_lost(&self) {
+        self.feedback_lost.inc();
+    }
+
+    pub fn feedback_store_up(&self, up: bool) {
+        self.feedback_store_up.set(i64::from(up));
     }
 
     pub fn reload(&self, ok: bool) {

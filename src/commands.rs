@@ -396,11 +396,8 @@ impl HistoryArgs {
     pub(crate) fn source(&self) -> String {
         match (&self.history, &self.history_store) {
             (Some(path), _) => path.display().to_string(),
-            (None, Some(url)) => {
-                // Without a password: the model card must not carry one.
-                let store = url.rsplit('@').next().unwrap_or(url);
-                format!("feedback store {store}")
-            }
+            // The model card must not carry a password.
+            (None, Some(url)) => format!("feedback store {}", pr_feedback::redact_url(url)),
             (None, None) => String::new(),
         }
     }

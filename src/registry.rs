@@ -22,9 +22,8 @@ pub struct PromoteArgs {
     /// Promote even when the model is worse than the current one on the history.
     #[arg(long)]
     force: bool,
-    /// Ask the server at this address to reload once the link is switched.
-    #[arg(long)]
-    reload: Option<SocketAddr>,
+    #[command(flatten)]
+    reload: ReloadTarget,
 }
 
 #[derive(Args)]
@@ -32,9 +31,19 @@ pub struct RollbackArgs {
     /// Registry directory.
     #[arg(long)]
     registry: PathBuf,
+    #[command(flatten)]
+    reload: ReloadTarget,
+}
+
+/// The server to tell about a switch.
+#[derive(Args)]
+pub struct ReloadTarget {
     /// Ask the server at this address to reload once the link is switched.
-    #[arg(long)]
-    reload: Option<SocketAddr>,
+    #[arg(long = "reload")]
+    addr: Option<SocketAddr>,
+    /// The server's admin tokens (its --admin-token-file); the first one is sent.
+    #[arg(long, env = "PETITION_ROUTER_ADMIN_TOKEN_FILE")]
+    admin_token_file: Option<PathBuf>,
 }
 
 /// Stores the model as a new version and makes it current, unless it is worse than the
@@ -128,10 +137,21 @@ pub fn rollback(args: RollbackArgs) -> Result<()> {
 }
 
 /// Asks a running server to reload its model (its path is the registry's `current` link).
-fn notify(addr: Option<SocketAddr>) -> Result<()> {
-    let Some(addr) = addr else {
+fn notify(target: ReloadTarget) -> Result<()> {
+    let Some(addr) = target.addr else {
         return Ok(());
     };
+    let mut request = tonic::Request::new(pr_server::pb::ReloadModelRequest::default());
+    if let Some(path) = &target.admin_token_file {
+        let tokens = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the admin token file {}", path.display()))?;
+        let token = tokens.lines().map(str::trim).find(|t| !t.is_empty());
+        let token = token.with_context(|| format!("{} holds no token", path.display()))?;
+        let value = format!("Bearer {token}")
+            .parse()
+            .with_context(|| format!("the token in {} is not valid ASCII", path.display()))?;
+        request.metadata_mut().insert("authorization", value);
+    }
     use pr_server::pb::admin_service_client::AdminServiceClient;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -142,7 +162,7 @@ fn notify(addr: Option<SocketAddr>) -> Result<()> {
             .await
             .with_context(|| format!("cannot connect to the server at {addr} to reload it"))?;
         let response = client
-            .reload_model(pr_server::pb::ReloadModelRequest::default())
+            .reload_model(request)
             .await
             .with_context(|| format!("the server at {addr} refused the reload"))?;
         anyhow::Ok(response.into_inner().loaded)

@@ -32,9 +32,13 @@ pub struct ServeArgs {
     /// Most petitions in one RouteBatch [default: 256].
     #[arg(long, env = "PETITION_ROUTER_MAX_BATCH")]
     max_batch: Option<u32>,
-    /// Most petitions routed at once before calls get RESOURCE_EXHAUSTED [default: 1024].
+    /// Most petitions in the server at once before calls get RESOURCE_EXHAUSTED [default: 1024].
     #[arg(long, env = "PETITION_ROUTER_MAX_IN_FLIGHT")]
     max_in_flight: Option<u32>,
+    /// Most calls waiting for a routing thread before new ones get RESOURCE_EXHAUSTED at once
+    /// [default: 64].
+    #[arg(long, env = "PETITION_ROUTER_MAX_QUEUED")]
+    max_queued: Option<u32>,
     /// Largest gRPC message, in bytes [default: 16 MiB].
     #[arg(long, env = "PETITION_ROUTER_MAX_MESSAGE_BYTES")]
     max_message_bytes: Option<u32>,
@@ -54,6 +58,34 @@ pub struct ServeArgs {
     /// How long routed petitions are kept for their outcome [default: 180days].
     #[arg(long, env = "PETITION_ROUTER_FEEDBACK_RETENTION")]
     feedback_retention: Option<String>,
+    /// TLS on the gRPC port: certificate chain (PEM); needs --tls-key.
+    #[arg(long, env = "PETITION_ROUTER_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, env = "PETITION_ROUTER_TLS_KEY")]
+    tls_key: Option<PathBuf>,
+    /// Mutual TLS: only clients with a certificate signed by this CA (PEM) may connect.
+    #[arg(long, env = "PETITION_ROUTER_TLS_CLIENT_CA")]
+    tls_client_ca: Option<PathBuf>,
+    /// Bearer tokens for AdminService, one per line [default: AdminService answers local
+    /// callers only].
+    #[arg(long, env = "PETITION_ROUTER_ADMIN_TOKEN_FILE")]
+    admin_token_file: Option<PathBuf>,
+    /// Under mutual TLS, client certificate common names (CN) that may call AdminService
+    /// without a token (comma-separated).
+    #[arg(
+        long,
+        env = "PETITION_ROUTER_ADMIN_CLIENT_NAMES",
+        value_delimiter = ','
+    )]
+    admin_client_names: Option<Vec<String>>,
+    /// Bearer tokens RouterService requires, one per line [default: RouterService is open].
+    #[arg(long, env = "PETITION_ROUTER_CLIENT_TOKEN_FILE")]
+    client_token_file: Option<PathBuf>,
+    /// Directory ReloadModel may load model files and keyword lists from [default: none;
+    /// ReloadModel only re-reads the files being served].
+    #[arg(long, env = "PETITION_ROUTER_MODEL_DIR")]
+    model_dir: Option<PathBuf>,
 }
 
 pub fn serve(args: ServeArgs) -> Result<()> {
@@ -69,12 +101,20 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         max_content_chars: args.max_content_chars,
         max_batch: args.max_batch,
         max_in_flight: args.max_in_flight,
+        max_queued: args.max_queued,
         max_message_bytes: args.max_message_bytes,
         drain_delay: args.drain_delay,
         shutdown_timeout: args.shutdown_timeout,
         log_format: args.log_format,
         feedback_store: args.feedback_store,
         feedback_retention: args.feedback_retention,
+        tls_cert: args.tls_cert,
+        tls_key: args.tls_key,
+        tls_client_ca: args.tls_client_ca,
+        admin_token_file: args.admin_token_file,
+        admin_client_names: args.admin_client_names,
+        client_token_file: args.client_token_file,
+        model_dir: args.model_dir,
     };
     let config = given
         .or(file)
@@ -116,6 +156,12 @@ pub struct HealthArgs {
     /// Service to ask about; empty asks about the server as a whole.
     #[arg(long, default_value = "")]
     service: String,
+    /// The server speaks TLS: trust this CA certificate (PEM).
+    #[arg(long)]
+    tls_ca: Option<PathBuf>,
+    /// The name the server's certificate carries [default: the address' IP].
+    #[arg(long, requires = "tls_ca")]
+    tls_domain: Option<String>,
 }
 
 /// Asks the standard gRPC health service; succeeds only when it answers SERVING.
@@ -127,9 +173,24 @@ pub fn health(args: HealthArgs) -> Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{}", args.addr))?
-            .connect_timeout(std::time::Duration::from_secs(2))
-            .timeout(std::time::Duration::from_secs(2));
+        let scheme = if args.tls_ca.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        let mut endpoint =
+            tonic::transport::Endpoint::from_shared(format!("{scheme}://{}", args.addr))?
+                .connect_timeout(std::time::Duration::from_secs(2))
+                .timeout(std::time::Duration::from_secs(2));
+        if let Some(ca) = &args.tls_ca {
+            let pem = std::fs::read(ca)
+                .with_context(|| format!("cannot read the CA certificate {}", ca.display()))?;
+            let domain = args.tls_domain.clone();
+            let tls = tonic::transport::ClientTlsConfig::new()
+                .ca_certificate(tonic::transport::Certificate::from_pem(pem))
+                .domain_name(domain.unwrap_or_else(|| args.addr.ip().to_string()));
+            endpoint = endpoint.tls_config(tls)?;
+        }
         let channel = endpoint
             .connect()
             .await

@@ -9,6 +9,9 @@
 //! Routed petitions are written in batches off the request path (see the server).
 
 mod backend;
+mod redact;
+
+pub use redact::redact_url;
 
 use backend::{Backend, Kind, Value};
 use serde::Serialize;
@@ -106,6 +109,8 @@ pub enum FeedbackError {
 pub struct Store {
     /// The URL without credentials, for messages.
     name: String,
+    /// The URL as given, to connect again: never printed.
+    url: String,
     backend: Mutex<Backend>,
 }
 
@@ -123,30 +128,18 @@ const UPSERT_OUTCOME: &str = "INSERT INTO outcomes
     ON CONFLICT (request_id) DO UPDATE SET final_department = excluded.final_department,
         returned = excluded.returned, note = excluded.note, recorded_at = excluded.recorded_at";
 
-/// `url` without a password, for error messages and logs.
-fn without_password(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
-            let user = credentials.split(':').next().unwrap_or("");
-            format!("{}{user}@{}", &url[..scheme_end + 3], &url[at + 1..])
-        }
-        _ => url.to_string(),
-    }
-}
-
 impl Store {
     /// Opens (creating tables if needed, and adding the columns a store made by an older
     /// version lacks) the store at `url`: `sqlite:PATH` or
     /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`. Blocking: call it off async workers.
     pub fn open(url: &str) -> Result<Store, FeedbackError> {
-        let name = without_password(url);
+        let name = redact_url(url);
         let backend = if let Some(path) = url.strip_prefix("sqlite:").filter(|p| !p.is_empty()) {
             Backend::sqlite(std::path::Path::new(path))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Backend::postgres(url)
         } else {
-            return Err(FeedbackError::Url(url.to_string()));
+            return Err(FeedbackError::Url(name));
         }
         .map_err(|error| FeedbackError::Database {
             store: name.clone(),
@@ -154,11 +147,12 @@ impl Store {
         })?;
         Ok(Store {
             name,
+            url: url.to_string(),
             backend: Mutex::new(backend),
         })
     }
 
-    /// The store's URL without its password.
+    /// The store's URL, redacted ([`redact_url`]).
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -170,9 +164,12 @@ impl Store {
         }
     }
 
-    fn backend(&self) -> std::sync::MutexGuard<'_, Backend> {
+    /// The database, connected again if the connection was lost (a PostgreSQL restart).
+    fn backend(&self) -> Result<std::sync::MutexGuard<'_, Backend>, FeedbackError> {
         // A panic while holding the lock cannot leave the database half-written (transactions).
-        self.backend.lock().unwrap_or_else(|e| e.into_inner())
+        let mut backend = self.backend.lock().unwrap_or_else(|e| e.into_inner());
+        backend.reconnect(&self.url).map_err(|e| self.db(e))?;
+        Ok(backend)
     }
 
     /// Keeps routed petitions, in one transaction; a request id routed again is replaced.
@@ -191,7 +188,7 @@ impl Store {
                 ]
             })
             .collect();
-        self.backend()
+        self.backend()?
             .execute_all(UPSERT_ROUTED, &rows)
             .map(|_| ())
             .map_err(|e| self.db(e))
@@ -202,7 +199,7 @@ impl Store {
     /// another replica, or past retention) is stored all the same (来件必登) and joins its
     /// routing if that arrives later.
     pub fn record_outcome(&self, outcome: &Outcome) -> Result<Option<Recorded>, FeedbackError> {
-        let mut backend = self.backend();
+        let mut backend = self.backend()?;
         let routed = backend
             .query(
                 "SELECT model_version, suggested FROM routed WHERE request_id = $1",
@@ -230,7 +227,7 @@ impl Store {
     /// Forgets routed petitions (and their outcomes) routed before `before` (Unix seconds),
     /// and outcomes recorded before it whose routing is not kept; returns how many petitions.
     pub fn purge_before(&self, before: i64) -> Result<usize, FeedbackError> {
-        let mut backend = self.backend();
+        let mut backend = self.backend()?;
         let at = [vec![Value::Int(before)]];
         backend
             .execute_all(
@@ -249,7 +246,7 @@ impl Store {
     /// Every routed petition with an outcome, as labelled history, oldest first.
     pub fn history(&self) -> Result<Vec<HistoryRow>, FeedbackError> {
         let rows = self
-            .backend()
+            .backend()?
             .query(
                 "SELECT r.request_id, r.title, r.content, o.final_department, r.model_version,
                         r.suggested, o.returned, r.region
@@ -297,7 +294,7 @@ impl Store {
     ) -> Result<Vec<OnlineAccuracy>, FeedbackError> {
         // Only the columns it needs: never the petition text.
         let rows = self
-            .backend()
+            .backend()?
             .query(
                 "SELECT r.model_version, r.suggested, o.final_department, o.returned
                  FROM routed r JOIN outcomes o ON o.request_id = r.request_id
@@ -378,8 +375,20 @@ pub mod testing {
                     "DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"
                 ))
                 .unwrap();
-            let url = format!("{base}?options=-c%20search_path%3D{name}");
+            // Named after the schema, so that its connections can be told apart.
+            let url = format!("{base}?options=-c%20search_path%3D{name}&application_name={name}");
             Some(PgSchema { admin, name, url })
+        }
+
+        /// Ends the connections of the stores of this schema, as a PostgreSQL restart would.
+        pub fn end_connections(&mut self) {
+            self.admin
+                .execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                     WHERE application_name = $1",
+                    &[&self.name],
+                )
+                .unwrap();
         }
     }
 
@@ -413,13 +422,32 @@ pub mod testing {
              INSERT INTO routed VALUES ('old', {routed_at}, '', 'petition old', '[\"x\"]', 'm0');
              INSERT INTO outcomes VALUES ('old', 'x', 0, '', {routed_at});"
         );
+        execute(url, &sql);
+    }
+
+    /// Makes the store at `url` refuse to keep routed petitions (`broken`: their table is
+    /// renamed away, as a failing database would refuse), or keep them again. Blocking.
+    pub fn break_routed_table(url: &str, broken: bool) {
+        execute(
+            url,
+            if broken {
+                "ALTER TABLE routed RENAME TO routed_away"
+            } else {
+                "ALTER TABLE routed_away RENAME TO routed"
+            },
+        );
+    }
+
+    /// Runs `sql` on the store at `url` (`sqlite:PATH` or PostgreSQL) over a connection of its
+    /// own.
+    fn execute(url: &str, sql: &str) {
         match url.strip_prefix("sqlite:") {
             Some(path) => rusqlite::Connection::open(path)
-                .and_then(|c| c.execute_batch(&sql))
-                .unwrap_or_else(|e| panic!("cannot make an old store at {url}: {e}")),
+                .and_then(|c| c.execute_batch(sql))
+                .unwrap_or_else(|e| panic!("cannot change the store at {url}: {e}")),
             None => postgres::Client::connect(url, postgres::NoTls)
-                .and_then(|mut c| c.batch_execute(&sql))
-                .unwrap_or_else(|e| panic!("cannot make an old store at {url}: {e}")),
+                .and_then(|mut c| c.batch_execute(sql))
+                .unwrap_or_else(|e| panic!("cannot change the store at {url}: {e}")),
         }
     }
 
@@ -558,9 +586,12 @@ mod tests {
 
     #[test]
     fn bad_urls_are_refused_clearly() {
-        let e = Store::open("mysql://somewhere").err().unwrap().to_string();
+        let e = Store::open("mysql://admin:hunter2@somewhere")
+            .err()
+            .unwrap()
+            .to_string();
         assert!(
-            e.contains("sqlite:PATH") && e.contains("postgres://"),
+            e.contains("sqlite:PATH") && e.contains("postgres://") && !e.contains("hunter2"),
             "{e}"
         );
         // Credentials never reach messages.
@@ -569,7 +600,7 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(
-            !e.contains("s3cret") && e.contains("router@127.0.0.1:1"),
+            !e.contains("s3cret") && e.contains("router:***@127.0.0.1:1"),
             "{e}"
         );
     }
@@ -690,6 +721,21 @@ mod tests {
             1,
             "{columns:?}"
         );
+    }
+
+    #[test]
+    fn a_store_connects_again_when_postgres_ends_its_connection() {
+        let Some(mut pg) = PgSchema::new() else {
+            return;
+        };
+        let store = Store::open(&pg.url).unwrap();
+        store.record_routed(&[routed("a", 10, &["x"])]).unwrap();
+        pg.end_connections();
+        // The first call may still find the connection open, and fail with it.
+        let _ = store.record_routed(&[routed("b", 20, &["y"])]);
+        store.record_routed(&[routed("b", 20, &["y"])]).unwrap();
+        store.record_outcome(&outcome("b", "y")).unwrap();
+        assert_eq!(store.history().unwrap().len(), 1);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `AdminService`: what is serving, and hot reload.
 
+use crate::auth::Access;
 use crate::live::Loaded;
 use crate::pb;
 use crate::pb::admin_service_server::AdminService;
@@ -11,6 +12,8 @@ use tonic::{Request, Response, Status};
 /// The AdminService implementation.
 pub struct AdminApi {
     pub shared: Arc<Shared>,
+    /// Where ReloadModel may load from.
+    pub access: Arc<Access>,
 }
 
 /// The description of a loaded model and catalogue.
@@ -133,8 +136,19 @@ impl AdminService for AdminApi {
         request: Request<pb::ReloadModelRequest>,
     ) -> Result<Response<pb::ReloadModelResponse>, Status> {
         let r = request.into_inner();
-        let path = |s: String| (!s.trim().is_empty()).then(|| PathBuf::from(s));
-        let outcome = reload(&self.shared, path(r.model_path), path(r.catalogue_path)).await;
+        let path = |s: String| -> Result<Option<PathBuf>, Status> {
+            match s.trim() {
+                "" => Ok(None),
+                given => self
+                    .access
+                    .reloadable(std::path::Path::new(given))
+                    .map(Some),
+            }
+        };
+        let outcome = match (path(r.model_path), path(r.catalogue_path)) {
+            (Ok(model), Ok(catalogue)) => reload(&self.shared, model, catalogue).await,
+            (Err(refused), _) | (_, Err(refused)) => Err(refused),
+        };
         let (previous, loaded) = self.shared.metrics.counted("ReloadModel", outcome)?;
         Ok(Response::new(pb::ReloadModelResponse {
             previous_model_version: previous.engine.model().version().to_string(),

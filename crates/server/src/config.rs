@@ -40,8 +40,12 @@ pub struct Settings {
     pub max_content_chars: Option<u32>,
     /// Most petitions in one RouteBatch.
     pub max_batch: Option<u32>,
-    /// Most petitions being routed at once; beyond, calls get RESOURCE_EXHAUSTED.
+    /// Most petitions in the server at once (waiting for a routing thread or routed; an open
+    /// stream counts one); beyond, calls get RESOURCE_EXHAUSTED.
     pub max_in_flight: Option<u32>,
+    /// Most calls waiting for a routing thread (one per core); beyond, new calls get
+    /// RESOURCE_EXHAUSTED at once, so that accepted calls keep a bounded latency.
+    pub max_queued: Option<u32>,
     /// Largest gRPC message accepted or sent, in bytes.
     pub max_message_bytes: Option<u32>,
     /// On shutdown, how long health reports NOT_SERVING before the listener closes, so that
@@ -54,6 +58,20 @@ pub struct Settings {
     pub feedback_store: Option<String>,
     /// How long routed petitions are kept for their outcome (e.g. "180days").
     pub feedback_retention: Option<String>,
+    /// TLS on the gRPC port: the server's certificate chain and private key (PEM).
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Mutual TLS: clients must present a certificate signed by this CA (PEM).
+    pub tls_client_ca: Option<PathBuf>,
+    /// Bearer tokens AdminService accepts, one per line.
+    pub admin_token_file: Option<PathBuf>,
+    /// Under mutual TLS, client certificates whose subject common name (CN) is listed here may
+    /// call AdminService without a token.
+    pub admin_client_names: Option<Vec<String>>,
+    /// Bearer tokens RouterService requires, one per line; unset: RouterService is open.
+    pub client_token_file: Option<PathBuf>,
+    /// The directory ReloadModel may load model files and keyword lists from.
+    pub model_dir: Option<PathBuf>,
 }
 
 /// A setting that cannot be used.
@@ -88,6 +106,26 @@ pub struct Config {
     /// Where routed petitions and outcomes are kept; `None`: nowhere.
     pub feedback_store: Option<String>,
     pub feedback_retention: Duration,
+    /// TLS on the gRPC port, if configured.
+    pub tls: Option<TlsFiles>,
+    pub access: AccessFiles,
+}
+
+/// The PEM files of the gRPC port's TLS.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub client_ca: Option<PathBuf>,
+}
+
+/// Who may call what (read and checked by [`crate::auth::Access::load`]).
+#[derive(Debug, Clone, Default)]
+pub struct AccessFiles {
+    pub admin_token_file: Option<PathBuf>,
+    pub admin_client_names: Vec<String>,
+    pub client_token_file: Option<PathBuf>,
+    pub model_dir: Option<PathBuf>,
 }
 
 /// Request limits, also reported to clients by ListDepartments.
@@ -97,6 +135,7 @@ pub struct Limits {
     pub max_batch: u32,
     pub max_top_k: u32,
     pub max_in_flight: u32,
+    pub max_queued: u32,
     pub max_message_bytes: u32,
 }
 
@@ -126,12 +165,20 @@ impl Settings {
             max_content_chars: self.max_content_chars.or(lower.max_content_chars),
             max_batch: self.max_batch.or(lower.max_batch),
             max_in_flight: self.max_in_flight.or(lower.max_in_flight),
+            max_queued: self.max_queued.or(lower.max_queued),
             max_message_bytes: self.max_message_bytes.or(lower.max_message_bytes),
             drain_delay: self.drain_delay.or(lower.drain_delay),
             shutdown_timeout: self.shutdown_timeout.or(lower.shutdown_timeout),
             log_format: self.log_format.or(lower.log_format),
             feedback_store: self.feedback_store.or(lower.feedback_store),
             feedback_retention: self.feedback_retention.or(lower.feedback_retention),
+            tls_cert: self.tls_cert.or(lower.tls_cert),
+            tls_key: self.tls_key.or(lower.tls_key),
+            tls_client_ca: self.tls_client_ca.or(lower.tls_client_ca),
+            admin_token_file: self.admin_token_file.or(lower.admin_token_file),
+            admin_client_names: self.admin_client_names.or(lower.admin_client_names),
+            client_token_file: self.client_token_file.or(lower.client_token_file),
+            model_dir: self.model_dir.or(lower.model_dir),
         }
     }
 
@@ -156,8 +203,38 @@ impl Settings {
             max_batch: positive("max_batch", self.max_batch, 256)?,
             max_top_k: 20,
             max_in_flight: positive("max_in_flight", self.max_in_flight, 1_024)?,
+            max_queued: positive("max_queued", self.max_queued, 64)?,
             max_message_bytes: positive("max_message_bytes", self.max_message_bytes, 16 << 20)?,
         };
+        let tls = match (self.tls_cert, self.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles {
+                cert,
+                key,
+                client_ca: self.tls_client_ca,
+            }),
+            (None, None) if self.tls_client_ca.is_none() => None,
+            (cert, _) => {
+                return Err(ConfigError::Invalid {
+                    setting: if cert.is_some() {
+                        "tls_key"
+                    } else {
+                        "tls_cert"
+                    },
+                    value: String::new(),
+                    reason: "TLS needs both tls_cert and tls_key (tls_client_ca adds mutual TLS)"
+                        .into(),
+                })
+            }
+        };
+        let admin_client_names = self.admin_client_names.unwrap_or_default();
+        if !admin_client_names.is_empty() && tls.as_ref().is_none_or(|t| t.client_ca.is_none()) {
+            return Err(ConfigError::Invalid {
+                setting: "admin_client_names",
+                value: admin_client_names.join(","),
+                reason: "client certificates are only checked under mutual TLS: set tls_client_ca"
+                    .into(),
+            });
+        }
         Ok(Config {
             addr: self
                 .addr
@@ -179,6 +256,13 @@ impl Settings {
                 self.feedback_retention,
                 Duration::from_secs(180 * 24 * 3600),
             )?,
+            tls,
+            access: AccessFiles {
+                admin_token_file: self.admin_token_file,
+                admin_client_names,
+                client_token_file: self.client_token_file,
+                model_dir: self.model_dir,
+            },
         })
     }
 }
@@ -254,6 +338,27 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("max_in_flight"), "{e}");
+    }
+
+    #[test]
+    fn tls_needs_a_certificate_and_its_key() {
+        let (m, c) = defaults();
+        let e = Settings {
+            tls_cert: Some("server.pem".into()),
+            ..Settings::default()
+        }
+        .resolve(m.clone(), c.clone())
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("tls_key"), "{e}");
+        let e = Settings {
+            admin_client_names: Some(vec!["ops".into()]),
+            ..Settings::default()
+        }
+        .resolve(m, c)
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("tls_client_ca"), "{e}");
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! The gRPC service: `RouterService` and `AdminService` over the routing engine, with request
-//! limits, load shedding, hot reload (arc-swap), graceful shutdown, standard health and
-//! reflection, and Prometheus metrics on a separate port.
+//! limits, load shedding, TLS and access control, hot reload (arc-swap), graceful shutdown,
+//! standard health and reflection, and Prometheus metrics on a separate port.
 
 mod admin;
+mod auth;
 mod config;
+mod cores;
 mod feedback;
 mod live;
 mod metrics;
@@ -19,6 +21,7 @@ pub mod pb {
         tonic::include_file_descriptor_set!("petition_router_v1_descriptor");
 }
 
-pub use config::{Config, ConfigError, LogFormat, Settings};
+pub use auth::AccessError;
+pub use config::{AccessFiles, Config, ConfigError, LogFormat, Settings, TlsFiles};
 pub use live::{Live, LoadError, Loaded};
 pub use server::{serve, Bound, ServeError};

@@ -2,13 +2,14 @@
 //! and the engine.
 
 use crate::config::{Limits, MAX_ID_CHARS};
+use crate::feedback::KeptRouting;
 use crate::live::{Live, Loaded};
 use crate::metrics::Metrics;
 use crate::pb;
 use crate::pb::router_service_server::RouterService;
 use pr_router::{HandlingRole, Level, LocalitySource, Petition, RouteError, Routing, UnitRule};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -23,8 +24,11 @@ pub struct Shared {
     pub live: Arc<Live>,
     pub limits: Limits,
     pub metrics: Arc<Metrics>,
-    /// One permit per petition being routed (a stream holds one while it is open).
+    /// One permit per petition admitted, from its arrival to its answer (a stream holds one
+    /// while it is open).
     pub permits: Arc<Semaphore>,
+    /// The routing threads, and the bounded queue of calls waiting for them.
+    pub cores: crate::cores::Cores,
     /// Set when shutdown begins: new calls are refused.
     pub draining: AtomicBool,
     /// Where routed petitions wait for their outcomes, if configured.
@@ -140,6 +144,23 @@ impl Shared {
         result
     }
 
+    /// Routes one request on a routing thread, or refuses it at once (counted under
+    /// `method`) when too many calls already wait for one.
+    async fn route_queued(
+        self: &Arc<Self>,
+        r: pb::RouteRequest,
+        method: &'static str,
+    ) -> Result<pb::RouteResponse, Status> {
+        let shared = self.clone();
+        let routed = self.cores.run(move || {
+            let loaded = shared.live.current();
+            shared.route_one(&loaded, &r, method)
+        });
+        routed
+            .await
+            .inspect_err(|s| self.metrics.call(method, s.code()))?
+    }
+
     /// Runs `work` on the feedback store off the async workers (it blocks on disk or on the
     /// database); store errors become statuses.
     pub(crate) async fn with_feedback<T: Send + 'static>(
@@ -160,7 +181,7 @@ impl Shared {
         })
         .await
         .map_err(|e| Status::internal(format!("the feedback task failed: {e}")))?
-        .map_err(|e| Status::internal(format!("the feedback store failed: {e}; retry later")))
+        .map_err(|e| Status::unavailable(format!("the feedback store failed: {e}; retry later")))
     }
 
     /// Queues a routed petition with a request id for its outcome, when a store is configured.
@@ -183,8 +204,33 @@ impl Shared {
         });
         if kept.is_err() {
             self.metrics.feedback_dropped();
-            tracing::warn!(request_id = %r.request_id, "feedback queue full: petition not kept for its outcome");
+            warn_dropped(&r.request_id);
         }
+    }
+}
+
+/// Petitions dropped since the last warning, and when (Unix seconds) it was logged.
+static DROPPED_SINCE_WARNING: AtomicU64 = AtomicU64::new(0);
+static LAST_DROP_WARNING: AtomicU64 = AtomicU64::new(0);
+
+/// Under overload thousands of petitions a second can find the feedback queue full: one
+/// warning every 10 s at most, with how many were dropped (all are counted in the metrics).
+fn warn_dropped(request_id: &str) {
+    DROPPED_SINCE_WARNING.fetch_add(1, Ordering::Relaxed);
+    let now = crate::feedback::now().max(0) as u64;
+    let last = LAST_DROP_WARNING.load(Ordering::Relaxed);
+    let due = now >= last + 10;
+    if due
+        && LAST_DROP_WARNING
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    {
+        let dropped = DROPPED_SINCE_WARNING.swap(0, Ordering::Relaxed);
+        tracing::warn!(
+            request_id,
+            dropped,
+            "feedback queue full: petitions not kept for their outcome (the latest id shown; at most one such warning every 10 s)"
+        );
     }
 }
 
@@ -337,11 +383,24 @@ fn check_outcome(r: &pb::RecordOutcomeRequest) -> Result<(), Status> {
     Ok(())
 }
 
-/// The client's deadline, from the `grpc-timeout` header.
-fn deadline<T>(request: &Request<T>) -> Option<Instant> {
-    let value = request.metadata().get("grpc-timeout")?.to_str().ok()?;
-    let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
-    let n: u64 = digits.parse().ok()?;
+/// The client's deadline, from the `grpc-timeout` header. The value is the client's to choose:
+/// the gRPC spec allows at most 8 digits, and more (or a malformed unit) is refused instead of
+/// overflowing the clock.
+fn deadline<T>(request: &Request<T>) -> Result<Option<Instant>, Status> {
+    let Some(value) = request.metadata().get("grpc-timeout") else {
+        return Ok(None);
+    };
+    let invalid = || {
+        Status::invalid_argument(
+            "the grpc-timeout header is invalid: at most 8 digits and a unit (H, M, S, m, u or n), as the gRPC spec says",
+        )
+    };
+    let value = value.to_str().map_err(|_| invalid())?;
+    let (digits, unit) = value.split_at(value.len().checked_sub(1).ok_or_else(invalid)?);
+    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let n: u64 = digits.parse().map_err(|_| invalid())?;
     let timeout = match unit {
         "H" => Duration::from_secs(n * 3600),
         "M" => Duration::from_secs(n * 60),
@@ -349,9 +408,11 @@ fn deadline<T>(request: &Request<T>) -> Option<Instant> {
         "m" => Duration::from_millis(n),
         "u" => Duration::from_micros(n),
         "n" => Duration::from_nanos(n),
-        _ => return None,
+        _ => return Err(invalid()),
     };
-    Some(Instant::now() + timeout)
+    // Eight digits of hours are 11,000 years: past the clock's range on some platforms, where
+    // the call simply has no deadline.
+    Ok(Instant::now().checked_add(timeout))
 }
 
 /// The RouterService implementation.
@@ -371,9 +432,9 @@ impl RouterService for RouterApi {
         let _permit = shared
             .admit(1)
             .inspect_err(|s| shared.metrics.call("Route", s.code()))?;
-        let loaded = shared.live.current();
         shared
-            .route_one(&loaded, request.get_ref(), "Route")
+            .route_queued(request.into_inner(), "Route")
+            .await
             .map(Response::new)
     }
 
@@ -402,12 +463,16 @@ impl RouterService for RouterApi {
             Ok(p) => p,
             Err(s) => return refuse(s),
         };
-        let deadline = deadline(&request);
+        let deadline = match deadline(&request) {
+            Ok(d) => d,
+            Err(s) => return refuse(s),
+        };
         let requests = request.into_inner().requests;
         let span = tracing::debug_span!("route_batch", count);
-        // A batch may take milliseconds: route it off the async workers.
-        let results = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
+        // The batch waits for a routing thread as one call.
+        let routing = shared.clone();
+        let routed = shared.cores.run(move || {
+            let (shared, _permit) = (routing, permit);
             let _entered = span.enter();
             let loaded = shared.live.current();
             requests
@@ -426,9 +491,11 @@ impl RouterService for RouterApi {
                     result(&r.request_id, outcome)
                 })
                 .collect()
-        })
-        .await
-        .map_err(|e| Status::internal(format!("routing the batch failed: {e}")))?;
+        });
+        let results = match routed.await {
+            Ok(results) => results,
+            Err(s) => return refuse(s),
+        };
         self.shared.metrics.call("RouteBatch", Code::Ok);
         Ok(Response::new(pb::RouteBatchResponse { results }))
     }
@@ -445,14 +512,16 @@ impl RouterService for RouterApi {
             .admit(1)
             .inspect_err(|s| shared.metrics.call("RouteStream", s.code()))?;
         let inbound = request.into_inner();
-        let outbound = inbound.map(move |item| {
+        // Each petition waits for a routing thread; one refused gets its error in place.
+        let outbound = inbound.then(move |item| {
             let _held = &permit;
-            let r = item?;
-            let loaded = shared.live.current();
-            Ok(result(
-                &r.request_id,
-                shared.route_one(&loaded, &r, "RouteStream.item"),
-            ))
+            let shared = shared.clone();
+            async move {
+                let r = item?;
+                let request_id = r.request_id.clone();
+                let routed = shared.route_queued(r, "RouteStream.item").await;
+                Ok(result(&request_id, routed))
+            }
         });
         Ok(Response::new(Box::pin(outbound) as Self::RouteStreamStream))
     }
@@ -474,13 +543,24 @@ impl RouterService for RouterApi {
                 recorded_at: crate::feedback::now(),
             };
             // Committed to disk before the answer.
-            shared
+            let routing = shared
                 .with_feedback(move |shared, feedback| {
-                    let recorded = feedback.outcome(&stored)?;
-                    shared.metrics.outcome(recorded.as_ref(), &stored);
-                    Ok(recorded.is_some())
+                    let routing = feedback.outcome(&stored)?;
+                    match &routing {
+                        KeptRouting::Known(recorded) => shared.metrics.outcome(Some(recorded), &stored),
+                        KeptRouting::Unknown => shared.metrics.outcome(None, &stored),
+                        KeptRouting::Lost => {}
+                    }
+                    Ok(routing)
                 })
-                .await
+                .await?;
+            match routing {
+                KeptRouting::Known(_) => Ok(true),
+                KeptRouting::Unknown => Ok(false),
+                KeptRouting::Lost => Err(Status::unavailable(
+                    "the feedback store failed when this petition was routed, so its routing was not kept and the outcome was not stored: route the petition again with the same request_id, then record its outcome",
+                )),
+            }
         }
         .await;
         let result = shared.metrics.counted("RecordOutcome", result);
@@ -535,14 +615,33 @@ mod tests {
     fn reads_the_clients_deadline_in_every_unit() {
         let now = Instant::now();
         let within = |r: Request<()>, d: Duration| {
-            let deadline = deadline(&r).expect("a deadline");
+            let deadline = deadline(&r).unwrap().expect("a deadline");
             deadline >= now + d && deadline <= Instant::now() + d
         };
         assert!(within(with_timeout("1500m"), Duration::from_millis(1500)));
         assert!(within(with_timeout("2S"), Duration::from_secs(2)));
         assert!(within(with_timeout("250u"), Duration::from_micros(250)));
         assert!(within(with_timeout("1M"), Duration::from_secs(60)));
-        assert!(deadline(&Request::new(())).is_none());
-        assert!(deadline(&with_timeout("12x")).is_none());
+        assert!(within(
+            with_timeout("99999999H"),
+            Duration::from_secs(99_999_999 * 3600)
+        ));
+        assert!(deadline(&Request::new(())).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_timeout_outside_the_grpc_spec_is_refused_not_overflowed() {
+        for value in [
+            "9999999999999999999S",
+            "123456789m",
+            "12x",
+            "S",
+            "-5S",
+            "+5S",
+        ] {
+            let e = deadline(&with_timeout(value)).unwrap_err();
+            assert_eq!(e.code(), Code::InvalidArgument, "{value}");
+            assert!(e.message().contains("8 digits"), "{value}: {e}");
+        }
     }
 }

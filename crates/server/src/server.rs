@@ -1,7 +1,8 @@
 //! Runs the server: load, bind, serve, reload on SIGHUP, drain on SIGTERM / Ctrl-C.
 
 use crate::admin::{self, AdminApi};
-use crate::config::Config;
+use crate::auth::Access;
+use crate::config::{Config, TlsFiles};
 use crate::live::{Live, LoadError, Loaded};
 use crate::metrics::Metrics;
 use crate::pb;
@@ -16,7 +17,8 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_stream::StreamExt;
-use tonic::transport::Server;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 use tonic_health::ServingStatus;
 
 /// Why the server could not start or stopped with an error.
@@ -39,6 +41,19 @@ pub enum ServeError {
     Transport(#[from] tonic::transport::Error),
     #[error("the server task failed")]
     Task(#[from] tokio::task::JoinError),
+    #[error("cannot read TLS file {path}")]
+    TlsFile {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("TLS certificate {cert} with key {key} cannot be used")]
+    Tls {
+        cert: std::path::PathBuf,
+        key: std::path::PathBuf,
+        source: tonic::transport::Error,
+    },
+    #[error("cannot set up access control")]
+    Access(#[from] crate::auth::AccessError),
 }
 
 /// Where a started server listens.
@@ -77,6 +92,7 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
             Some(crate::feedback::Feedback::start(
                 store,
                 config.feedback_retention,
+                metrics.clone(),
             ))
         }
         None => None,
@@ -86,6 +102,10 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
         limits: config.limits,
         metrics: metrics.clone(),
         permits: Arc::new(Semaphore::new(config.limits.max_in_flight as usize)),
+        cores: crate::cores::Cores::new(
+            std::thread::available_parallelism().map_or(1, usize::from),
+            config.limits.max_queued as usize,
+        ),
         draining: AtomicBool::new(false),
         feedback,
     });
@@ -103,7 +123,7 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
         metrics: metrics_listener.as_ref().and_then(|l| l.local_addr().ok()),
     };
     if let Some(listener) = metrics_listener {
-        tokio::spawn(serve_metrics(listener, metrics.clone()));
+        tokio::spawn(serve_metrics(listener, metrics.clone(), shared.clone()));
     }
 
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -113,9 +133,16 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
     })
     .max_decoding_message_size(max)
     .max_encoding_message_size(max);
-    let admin_service = AdminServiceServer::new(AdminApi {
-        shared: shared.clone(),
-    });
+    let access = Arc::new(Access::load(&config.access)?);
+    // Health and reflection stay open; the two services check their callers' credentials.
+    let router_service = InterceptedService::new(router_service, access.router_gate());
+    let admin_service = InterceptedService::new(
+        AdminServiceServer::new(AdminApi {
+            shared: shared.clone(),
+            access: access.clone(),
+        }),
+        access.admin_gate(),
+    );
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -125,6 +152,12 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
     set_health(&health, ServingStatus::Serving).await;
+    if let Some(feedback) = &shared.feedback {
+        tokio::spawn(crate::feedback::report_health(
+            feedback.healthy(),
+            health.clone(),
+        ));
+    }
 
     let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
     let reload_shared = shared.clone();
@@ -160,8 +193,18 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
         }
         stream
     });
+    let mut builder = Server::builder();
+    if let Some(tls) = &config.tls {
+        builder = builder
+            .tls_config(tls_config(tls)?)
+            .map_err(|source| ServeError::Tls {
+                cert: tls.cert.clone(),
+                key: tls.key.clone(),
+                source,
+            })?;
+    }
     let mut server = tokio::spawn(
-        Server::builder()
+        builder
             .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))
             .add_service(health_service)
             .add_service(reflection)
@@ -196,13 +239,30 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
     // Everything routed is committed before the process ends.
     let flushing = shared.clone();
     tokio::task::spawn_blocking(move || {
-        if let Some(feedback) = &flushing.feedback {
-            feedback.flush();
+        if let Some(Err(lost)) = flushing.feedback.as_ref().map(|f| f.flush()) {
+            tracing::error!(lost = lost.0, "{lost}");
         }
     })
     .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The gRPC port's TLS: the server's identity, and with a client CA, mutual TLS (a client
+/// without a certificate signed by it cannot connect).
+fn tls_config(tls: &TlsFiles) -> Result<ServerTlsConfig, ServeError> {
+    let read = |path: &std::path::Path| {
+        std::fs::read(path).map_err(|source| ServeError::TlsFile {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    let mut config =
+        ServerTlsConfig::new().identity(Identity::from_pem(read(&tls.cert)?, read(&tls.key)?));
+    if let Some(ca) = &tls.client_ca {
+        config = config.client_ca_root(Certificate::from_pem(read(ca)?));
+    }
+    Ok(config)
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
@@ -228,22 +288,38 @@ async fn set_health(health: &tonic_health::server::HealthReporter, status: Servi
     }
 }
 
-async fn serve_metrics(listener: TcpListener, metrics: Arc<Metrics>) {
-    let app = axum::Router::new().route(
-        "/metrics",
-        axum::routing::get(move || {
-            let metrics = metrics.clone();
-            async move {
-                (
-                    [(
-                        axum::http::header::CONTENT_TYPE,
-                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
-                    )],
-                    metrics.encode(),
-                )
-            }
-        }),
-    );
+/// `/metrics` for Prometheus, and `/healthz` for probes that cannot speak gRPC over TLS
+/// (Kubernetes' native gRPC probes are plaintext): 200 while serving, 503 once draining.
+async fn serve_metrics(listener: TcpListener, metrics: Arc<Metrics>, shared: Arc<Shared>) {
+    use axum::http::StatusCode;
+    let app = axum::Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(move || {
+                let metrics = metrics.clone();
+                async move {
+                    (
+                        [(
+                            axum::http::header::CONTENT_TYPE,
+                            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                        )],
+                        metrics.encode(),
+                    )
+                }
+            }),
+        )
+        .route(
+            "/healthz",
+            axum::routing::get(move || {
+                let draining = shared.draining.load(Ordering::Relaxed);
+                async move {
+                    match draining {
+                        false => (StatusCode::OK, "SERVING\n"),
+                        true => (StatusCode::SERVICE_UNAVAILABLE, "NOT_SERVING\n"),
+                    }
+                }
+            }),
+        );
     if let Err(e) = axum::serve(listener, app).await {
         tracing::error!(error = %e, "metrics endpoint stopped");
     }

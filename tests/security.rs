@@ -111,6 +111,16 @@ fn http_get(addr: &str, path: &str) -> String {
     response
 }
 
+/// An admin and a client token file holding one token each: `(admin, client)`.
+fn token_files(dir: &Path, admin: &str, client: &str) -> (PathBuf, PathBuf) {
+    let write = |name: &str, token: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, format!("{token}\n")).unwrap();
+        path
+    };
+    (write("admin", admin), write("client", client))
+}
+
 fn with_token<T>(message: T, token: &str) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
     let value = format!("Bearer {token}").parse().unwrap();
@@ -217,9 +227,7 @@ async fn mutual_tls_lets_listed_certificates_administer_and_keeps_others_out() {
 #[tokio::test]
 async fn tokens_guard_each_service_and_never_reach_the_log() {
     let dir = tempfile::tempdir().unwrap();
-    let (admin_file, client_file) = (dir.path().join("admin"), dir.path().join("client"));
-    std::fs::write(&admin_file, "admin-7f3e9c\n").unwrap();
-    std::fs::write(&client_file, "clerk-51d0aa\n").unwrap();
+    let (admin_file, client_file) = token_files(dir.path(), "admin-7f3e9c", "clerk-51d0aa");
     let server = Server::start(&[
         "--admin-token-file",
         admin_file.to_str().unwrap(),
@@ -368,9 +376,7 @@ fn a_python_grpcio_client_routes_over_tls_and_cannot_administer_without_the_toke
     let pki = Pki::new();
     let (cert, key) = pki.issue("localhost");
     let dir = tempfile::tempdir().unwrap();
-    let (admin_file, client_file) = (dir.path().join("admin"), dir.path().join("client"));
-    std::fs::write(&admin_file, "admin-0c4b2e\n").unwrap();
-    std::fs::write(&client_file, "desk-93af10\n").unwrap();
+    let (admin_file, client_file) = token_files(dir.path(), "admin-0c4b2e", "desk-93af10");
     let args = pki.path_args(&[
         ("--tls-cert", &cert),
         ("--tls-key", &key),

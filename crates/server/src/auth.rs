@@ -177,8 +177,8 @@ impl Gate {
                 None => Ok(()),
                 Some(_) => match bearer(request)? {
                     Some(t) if client_token(t) || admin_token(t) => Ok(()),
-                    Some(_) => Err(unauthenticated("the bearer token is not valid")),
-                    None => Err(unauthenticated(
+                    Some(_) => Err(Status::unauthenticated("the bearer token is not valid")),
+                    None => Err(Status::unauthenticated(
                         "RouterService needs a client token: send `authorization: Bearer <token>`",
                     )),
                 },
@@ -189,11 +189,11 @@ impl Gate {
                 Some(t) if client_token(t) => Err(Status::permission_denied(
                     "this token may route petitions only: AdminService needs an admin token",
                 )),
-                Some(_) => Err(unauthenticated("the bearer token is not valid")),
+                Some(_) => Err(Status::unauthenticated("the bearer token is not valid")),
                 None if has_certificate(request) => Err(Status::permission_denied(
                     "this client certificate is not on the admin list (--admin-client-names): send an admin token",
                 )),
-                None if access.admin_configured() => Err(unauthenticated(
+                None if access.admin_configured() => Err(Status::unauthenticated(
                     "AdminService needs an admin token: send `authorization: Bearer <token>`",
                 )),
                 // Nothing configured: only the machine itself may administer the server.
@@ -227,10 +227,6 @@ impl Access {
     }
 }
 
-fn unauthenticated(message: &str) -> Status {
-    Status::unauthenticated(message)
-}
-
 /// The bearer token of `authorization`, if the header is there.
 fn bearer(request: &Request<()>) -> Result<Option<&[u8]>, Status> {
     let Some(value) = request.metadata().get("authorization") else {
@@ -243,7 +239,7 @@ fn bearer(request: &Request<()>) -> Result<Option<&[u8]>, Status> {
         .filter(|t| !t.is_empty());
     match token {
         Some(t) => Ok(Some(t)),
-        None => Err(unauthenticated(
+        None => Err(Status::unauthenticated(
             "the authorization header is not `Bearer <token>`",
         )),
     }

@@ -266,9 +266,9 @@ fn start_server() -> ServerProcess {
 
 fn by_concurrency() -> String {
     let server = start_server();
-    let corpus: Vec<pr_loadgen::Petition> = common::corpus()
+    let corpus: Vec<pr_loadgen::BenchPetition> = common::corpus()
         .into_iter()
-        .map(|content| pr_loadgen::Petition {
+        .map(|content| pr_loadgen::BenchPetition {
             title: String::new(),
             content,
             region: String::new(),

@@ -1,14 +1,15 @@
-//! petition-router: the command line. Thin: every command parses its arguments, calls the
-//! library crates and prints.
+//! petition-router: the command line. Thin: every command (one module each under
+//! `commands/`) parses its arguments, calls the library crates and prints.
 
-mod batch;
-mod bench;
-mod catalogue_cmd;
 mod commands;
-mod export;
-mod paths;
-mod registry;
-mod serve;
+mod history_source;
+mod model_files;
+mod reload;
+mod runtime;
+
+use commands::{
+    bench, catalogue, eval, export_history, health, promote, rollback, route, serve, train,
+};
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -36,40 +37,40 @@ struct Cli {
 enum Command {
     /// Route one petition and print the suggestions as JSON, or every petition of a file
     /// (--batch) as JSON lines.
-    Route(commands::RouteArgs),
+    Route(route::RouteArgs),
     /// Train a model from labelled history.
-    Train(commands::TrainArgs),
+    Train(train::TrainArgs),
     /// Evaluate a model on labelled history: accuracy, macro-F1, top-3.
-    Eval(commands::EvalArgs),
+    Eval(eval::EvalArgs),
     /// Serve routing over gRPC (RouterService, AdminService, health, reflection).
     Serve(serve::ServeArgs),
     /// Ask a server's gRPC health service; exits 0 only when it is SERVING.
-    Health(serve::HealthArgs),
+    Health(health::HealthArgs),
     /// Load a running server with petitions from a history file; report latency percentiles.
     Bench(bench::BenchArgs),
     /// Store a model in a registry and make it current, unless it is worse than the current one.
-    Promote(registry::PromoteArgs),
+    Promote(promote::PromoteArgs),
     /// Make the registry's previous version current again.
-    Rollback(registry::RollbackArgs),
+    Rollback(rollback::RollbackArgs),
     /// Write the feedback store's confirmed outcomes as a labelled JSONL history.
-    ExportHistory(export::ExportArgs),
+    ExportHistory(export_history::ExportArgs),
     /// Build catalogues: `from-history` proposes a city's units from a labelled history.
-    Catalogue(catalogue_cmd::CatalogueArgs),
+    Catalogue(catalogue::CatalogueArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Route(a) => commands::route(a),
-        Command::Train(a) => commands::train(a),
-        Command::Eval(a) => commands::eval(a),
+        Command::Route(a) => route::route(a),
+        Command::Train(a) => train::train(a),
+        Command::Eval(a) => eval::eval(a),
         Command::Serve(a) => serve::serve(a),
-        Command::Health(a) => serve::health(a),
+        Command::Health(a) => health::health(a),
         Command::Bench(a) => bench::bench(a),
-        Command::Promote(a) => registry::promote(a),
-        Command::Rollback(a) => registry::rollback(a),
-        Command::ExportHistory(a) => export::export_history(a),
-        Command::Catalogue(a) => catalogue_cmd::catalogue(a),
+        Command::Promote(a) => promote::promote(a),
+        Command::Rollback(a) => rollback::rollback(a),
+        Command::ExportHistory(a) => export_history::export_history(a),
+        Command::Catalogue(a) => catalogue::catalogue(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -19,14 +19,14 @@ use tonic::transport::{Channel, Endpoint};
 
 /// One petition to send.
 #[derive(Debug, Clone)]
-pub struct Petition {
+pub struct BenchPetition {
     pub title: String,
     pub content: String,
     /// Sent as the region hint (the intake desk's district); empty for none.
     pub region: String,
 }
 
-impl Petition {
+impl BenchPetition {
     /// The `Route` request for this petition.
     fn request(&self, request_id: String, top_k: u32) -> pb::RouteRequest {
         pb::RouteRequest {
@@ -77,7 +77,7 @@ fn bench_id(i: u64) -> String {
 
 /// Why a run could not happen.
 #[derive(Debug, thiserror::Error)]
-pub enum LoadError {
+pub enum BenchError {
     #[error("the corpus is empty: give a history file with at least one petition")]
     EmptyCorpus,
     #[error("invalid load options: {0}")]
@@ -100,8 +100,8 @@ pub struct Progress {
 }
 
 impl LoadOptions {
-    fn check(&self) -> Result<(), LoadError> {
-        let bad = |m: &str| Err(LoadError::Options(m.to_string()));
+    fn check(&self) -> Result<(), BenchError> {
+        let bad = |m: &str| Err(BenchError::Options(m.to_string()));
         if self.concurrency == 0 || self.connections == 0 {
             return bad("concurrency and connections must be at least 1");
         }
@@ -118,13 +118,13 @@ impl LoadOptions {
 /// Runs the load against `addr`, calling `progress` about once a second.
 pub async fn run(
     addr: SocketAddr,
-    corpus: Arc<Vec<Petition>>,
+    corpus: Arc<Vec<BenchPetition>>,
     options: &LoadOptions,
     progress: impl Fn(Progress) + Send + 'static,
-) -> Result<Report, LoadError> {
+) -> Result<Report, BenchError> {
     options.check()?;
     if corpus.is_empty() {
-        return Err(LoadError::EmptyCorpus);
+        return Err(BenchError::EmptyCorpus);
     }
     let mut channels = Vec::with_capacity(options.connections);
     for _ in 0..options.connections {
@@ -223,26 +223,26 @@ pub async fn run(
 }
 
 /// Routes the petitions whose outcomes a RecordOutcome run records.
-async fn prepare_outcomes(channel: &Channel, corpus: &[Petition]) -> Result<(), LoadError> {
+async fn prepare_outcomes(channel: &Channel, corpus: &[BenchPetition]) -> Result<(), BenchError> {
     let mut client = RouterServiceClient::new(channel.clone());
     for i in 0..PREPARED {
         let p = &corpus[(i % corpus.len() as u64) as usize];
         client
             .route(p.request(bench_id(i), 0))
             .await
-            .map_err(|status| LoadError::Prepare(status.to_string()))?;
+            .map_err(|status| BenchError::Prepare(status.to_string()))?;
     }
     Ok(())
 }
 
-async fn connect(addr: SocketAddr) -> Result<Channel, LoadError> {
+async fn connect(addr: SocketAddr) -> Result<Channel, BenchError> {
     Endpoint::from_shared(format!("http://{addr}"))
         .expect("a socket address is a valid URI")
         .tcp_nodelay(true)
         .connect_timeout(Duration::from_secs(5))
         .connect()
         .await
-        .map_err(|source| LoadError::Connect { addr, source })
+        .map_err(|source| BenchError::Connect { addr, source })
 }
 
 #[cfg(test)]
@@ -251,7 +251,7 @@ mod tests {
 
     #[test]
     fn requests_carry_the_petition_and_its_region_hint() {
-        let p = Petition {
+        let p = BenchPetition {
             title: "油烟".into(),
             content: "小区楼下饭店油烟直排".into(),
             region: "甘井子区".into(),
@@ -267,7 +267,7 @@ mod tests {
             ),
             ("7", "油烟", "小区楼下饭店油烟直排", "甘井子区", 3)
         );
-        let without = Petition {
+        let without = BenchPetition {
             region: String::new(),
             ..p
         };

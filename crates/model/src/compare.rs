@@ -1,8 +1,84 @@
 //! Is a new model better than the current one on the same rows? McNemar's test on the rows
 //! where exactly one of them is right, with the exact binomial distribution (valid for any
-//! number of such rows, where the chi-square form needs many).
+//! number of such rows, where the chi-square form needs many); the F1 change of each label;
+//! and the rule `eval --baseline` reports and `promote` enforces.
 
+use crate::Metrics;
 use serde::Serialize;
+
+/// Significance level of the promotion gate.
+pub const GATE_ALPHA: f64 = 0.05;
+
+/// A new model judged against the current one on the same rows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Judgement {
+    /// McNemar's test on the rows where exactly one model is right.
+    pub comparison: Comparison,
+    /// F1 change by label (new − current), largest change first.
+    pub per_label_f1_delta: Vec<LabelDelta>,
+    /// The new model must not replace the current one: it gets fewer rows right, or
+    /// McNemar finds it significantly worse.
+    pub worse: bool,
+}
+
+/// Judges `new` against `current`: their metrics and per-row correctness on the same rows,
+/// in the same order.
+pub fn judge(
+    new: &Metrics,
+    new_right: &[bool],
+    current: &Metrics,
+    current_right: &[bool],
+) -> Judgement {
+    let comparison = mcnemar(new_right, current_right, GATE_ALPHA);
+    let worse = new.accuracy < current.accuracy || comparison.verdict == Verdict::Worse;
+    Judgement {
+        per_label_f1_delta: label_f1_deltas(new, current),
+        comparison,
+        worse,
+    }
+}
+
+/// F1 change of one label between two evaluations.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LabelDelta {
+    pub label: String,
+    pub new: f64,
+    pub baseline: f64,
+    /// `new − baseline`.
+    pub delta: f64,
+}
+
+/// Per-label F1 changes, largest change first; a label missing on one side counts as 0.
+pub fn label_f1_deltas(new: &Metrics, baseline: &Metrics) -> Vec<LabelDelta> {
+    let f1 = |m: &Metrics, label: &str| {
+        m.per_label
+            .iter()
+            .find(|l| l.label == label)
+            .map_or(0.0, |l| l.f1)
+    };
+    let mut labels: Vec<&str> = new
+        .per_label
+        .iter()
+        .chain(&baseline.per_label)
+        .map(|l| l.label.as_str())
+        .collect();
+    labels.sort_unstable();
+    labels.dedup();
+    let mut deltas: Vec<LabelDelta> = labels
+        .into_iter()
+        .map(|label| {
+            let (n, b) = (f1(new, label), f1(baseline, label));
+            LabelDelta {
+                label: label.to_string(),
+                new: n,
+                baseline: b,
+                delta: n - b,
+            }
+        })
+        .collect();
+    deltas.sort_by(|a, b| b.delta.abs().total_cmp(&a.delta.abs()));
+    deltas
+}
 
 /// The outcome of comparing two models row by row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -111,5 +187,59 @@ mod tests {
         assert_eq!(few.verdict, Verdict::NoSignificantDifference);
         let tie = mcnemar(&[true, false], &[false, true], 0.05);
         assert_eq!(tie.verdict, Verdict::NoSignificantDifference);
+    }
+
+    /// Metrics with the given accuracy and one F1 per label.
+    fn metrics(accuracy: f64, f1: &[(&str, f64)]) -> Metrics {
+        Metrics {
+            n: 30,
+            accuracy,
+            macro_f1: 0.0,
+            top3_accuracy: 0.0,
+            per_label: f1
+                .iter()
+                .map(|&(label, f1)| crate::LabelMetrics {
+                    label: label.to_string(),
+                    precision: f1,
+                    recall: f1,
+                    f1,
+                    support: 10,
+                })
+                .collect(),
+            confused: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_model_with_fewer_rows_right_is_worse_even_when_not_significantly() {
+        let (new, current) = ([true, true, false], [true, true, true]);
+        let j = judge(&metrics(2.0 / 3.0, &[]), &new, &metrics(1.0, &[]), &current);
+        assert_eq!(j.comparison.verdict, Verdict::NoSignificantDifference);
+        assert!(j.worse);
+        let same = judge(&metrics(1.0, &[]), &current, &metrics(1.0, &[]), &current);
+        assert!(!same.worse);
+    }
+
+    #[test]
+    fn a_significantly_better_model_passes_the_gate() {
+        let new = [true; 30];
+        let mut current = [true; 30];
+        current[..12].iter_mut().for_each(|o| *o = false);
+        let j = judge(&metrics(1.0, &[]), &new, &metrics(0.6, &[]), &current);
+        assert_eq!(j.comparison.verdict, Verdict::Better);
+        assert!(!j.worse);
+    }
+
+    #[test]
+    fn label_deltas_cover_both_sides_largest_change_first() {
+        let new = metrics(0.9, &[("城建", 0.9), ("教育", 0.5)]);
+        let current = metrics(0.8, &[("城建", 0.8), ("环保", 0.7)]);
+        let deltas = label_f1_deltas(&new, &current);
+        let got: Vec<(&str, f64)> = deltas.iter().map(|d| (d.label.as_str(), d.delta)).collect();
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0].0, "环保");
+        assert!((got[0].1 + 0.7).abs() < 1e-12);
+        assert_eq!(got[1].0, "教育");
+        assert!((got[2].1 - 0.1).abs() < 1e-12);
     }
 }

@@ -3,6 +3,7 @@
 //! `PredictInplace`, so linfa datasets and metrics work with it; the solver is our own because
 //! linfa's logistic regression is dense-only (see `solver.rs`).
 
+mod card;
 mod classifier;
 mod compare;
 mod folds;
@@ -14,7 +15,9 @@ mod solver;
 mod sparse;
 
 pub use classifier::LinearClassifier;
-pub use compare::{mcnemar, Comparison, Verdict};
+pub use compare::{
+    judge, label_f1_deltas, mcnemar, Comparison, Judgement, LabelDelta, Verdict, GATE_ALPHA,
+};
 pub use folds::stratified_folds;
 pub use format::FORMAT_VERSION;
 pub use linfa::ParamGuard;

@@ -42,6 +42,29 @@ pub struct Confusion {
 const CONFUSED_PAIRS: usize = 10;
 
 impl Metrics {
+    /// The metrics as a plain-text table, each line prefixed by `indent`: one summary line,
+    /// one line per label, then the most confused pairs.
+    pub fn table(&self, indent: &str) -> String {
+        let m = self;
+        let mut t = format!(
+            "{indent}rows {}  accuracy {:.4}  macro-F1 {:.4}  top-3 {:.4}\n{indent}{:<24} {:>9} {:>7} {:>7} {:>8}\n",
+            m.n, m.accuracy, m.macro_f1, m.top3_accuracy, "label", "precision", "recall", "F1", "support"
+        );
+        for l in &m.per_label {
+            t += &format!(
+                "{indent}{:<24} {:>9.4} {:>7.4} {:>7.4} {:>8}\n",
+                l.label, l.precision, l.recall, l.f1, l.support
+            );
+        }
+        if !m.confused.is_empty() {
+            t += &format!("{indent}most confused (true → predicted: rows):\n");
+            for c in &m.confused {
+                t += &format!("{indent}  {} → {}: {}\n", c.truth, c.predicted, c.count);
+            }
+        }
+        t
+    }
+
     /// Computes metrics from label indices: `truth[i]` and the ranking `ranked[i]` (best
     /// first) of document `i`; `labels` names the indices.
     pub fn compute(labels: &[String], truth: &[usize], ranked: &[Vec<usize>]) -> Metrics {

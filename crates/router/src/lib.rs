@@ -2,6 +2,7 @@
 //! ranked departments with evidence. Also the training pipeline that produces its model.
 
 mod engine;
+mod evaluate;
 mod fusion;
 mod place;
 pub mod proposal;
@@ -14,11 +15,11 @@ pub use engine::{
     Locality, LocalitySource, ModelTerm, Petition, Place, PlaceEvidence, RankedLabels, RouteError,
     Routing, Suggestion, UnitRule,
 };
+pub use evaluate::{contest, evaluate, Contest, EvalError, Evaluation, LocalityAccuracy};
 pub use targets::{Target, Targets};
 pub use train::{
-    evaluate, expected_calibration_error, train, train_with_progress, EvalError, Evaluation,
-    LabelledPetition, LocalityAccuracy, TrainError, TrainOptions, TrainReport, TrainStage,
-    TrainingRows,
+    expected_calibration_error, train, train_with_progress, LabelledPetition, TrainError,
+    TrainOptions, TrainReport, TrainStage, TrainingRows,
 };
 pub use units::{infer_jurisdiction, Unit, UnitKey, UnitParser, GOVERNMENT};
 

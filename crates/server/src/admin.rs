@@ -4,7 +4,7 @@ use crate::auth::Access;
 use crate::live::Loaded;
 use crate::pb;
 use crate::pb::admin_service_server::AdminService;
-use crate::router::Shared;
+use crate::service::Shared;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tonic::{Request, Response, Status};

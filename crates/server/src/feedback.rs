@@ -6,7 +6,7 @@
 //! than stored as outcomes of unknown petitions, and the store's health goes NOT_SERVING until
 //! a write succeeds again.
 
-use crate::metrics::Metrics;
+use crate::metrics::ServerMetrics;
 use pr_feedback::{OnlineAccuracy, Outcome, Recorded, Routed, Store};
 use std::collections::{HashSet, VecDeque};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
@@ -75,7 +75,7 @@ pub fn now() -> i64 {
 }
 
 impl Feedback {
-    pub fn start(store: Store, retention: Duration, metrics: Arc<Metrics>) -> Feedback {
+    pub fn start(store: Store, retention: Duration, metrics: Arc<ServerMetrics>) -> Feedback {
         let store = Arc::new(store);
         let (queue, receiver) = sync_channel(QUEUE);
         let losses = Arc::new(Losses::new(metrics));
@@ -176,29 +176,38 @@ impl Drop for Feedback {
 }
 
 /// Reports the feedback store's health under [`HEALTH_SERVICE`] as it changes; the server as
-/// a whole keeps serving, since routing does not need the store.
+/// a whole keeps serving, since routing does not need the store. The first status is set
+/// before this returns, so that a health check right after the server announces itself
+/// finds the entry; a task follows the changes.
 pub async fn report_health(
     mut healthy: watch::Receiver<bool>,
     health: tonic_health::server::HealthReporter,
 ) {
-    loop {
-        let status = if *healthy.borrow_and_update() {
-            ServingStatus::Serving
-        } else {
-            ServingStatus::NotServing
-        };
-        health.set_service_status(HEALTH_SERVICE, status).await;
-        if healthy.changed().await.is_err() {
-            return;
+    set_store_health(&mut healthy, &health).await;
+    tokio::spawn(async move {
+        while healthy.changed().await.is_ok() {
+            set_store_health(&mut healthy, &health).await;
         }
-    }
+    });
+}
+
+async fn set_store_health(
+    healthy: &mut watch::Receiver<bool>,
+    health: &tonic_health::server::HealthReporter,
+) {
+    let status = if *healthy.borrow_and_update() {
+        ServingStatus::Serving
+    } else {
+        ServingStatus::NotServing
+    };
+    health.set_service_status(HEALTH_SERVICE, status).await;
 }
 
 /// Lost petitions: counted, their ids remembered (bounded), and the store's health.
 struct Losses {
     ids: Mutex<LostIds>,
     healthy: watch::Sender<bool>,
-    metrics: Arc<Metrics>,
+    metrics: Arc<ServerMetrics>,
 }
 
 #[derive(Default)]
@@ -209,7 +218,7 @@ struct LostIds {
 }
 
 impl Losses {
-    fn new(metrics: Arc<Metrics>) -> Losses {
+    fn new(metrics: Arc<ServerMetrics>) -> Losses {
         metrics.feedback_store_up(true);
         Losses {
             ids: Mutex::default(),
@@ -412,9 +421,9 @@ mod tests {
     }
 
     /// A feedback writer over a fresh SQLite store; returns its URL too.
-    fn start(dir: &std::path::Path) -> (Feedback, Arc<Metrics>, String) {
+    fn start(dir: &std::path::Path) -> (Feedback, Arc<ServerMetrics>, String) {
         let url = format!("sqlite:{}", dir.join("feedback.db").display());
-        let metrics = Metrics::new();
+        let metrics = ServerMetrics::new();
         let store = Store::open(&url).unwrap();
         let feedback = Feedback::start(store, Duration::from_secs(3600), metrics.clone());
         (feedback, metrics, url)
@@ -466,7 +475,7 @@ mod tests {
 
     #[test]
     fn petitions_that_do_not_fit_the_queue_are_remembered_as_lost() {
-        let losses = Losses::new(Metrics::new());
+        let losses = Losses::new(ServerMetrics::new());
         assert_eq!(losses.remember(["a".to_string(), "a".to_string()]), 2);
         assert!(losses.contains("a") && !losses.contains("b"));
         losses.committed(&[routed("a")]);

@@ -9,8 +9,8 @@ mod cores;
 mod feedback;
 mod live;
 mod metrics;
-mod router;
 mod server;
+mod service;
 
 /// Code generated from `proto/petition_router/v1`: messages, clients and servers.
 pub mod pb {
@@ -23,5 +23,5 @@ pub mod pb {
 
 pub use auth::AccessError;
 pub use config::{AccessFiles, Config, ConfigError, LogFormat, Settings, TlsFiles};
-pub use live::{Live, LoadError, Loaded};
+pub use live::{EngineLoadError, Live, Loaded};
 pub use server::{serve, Bound, ServeError};

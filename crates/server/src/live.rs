@@ -21,7 +21,7 @@ pub struct Loaded {
 
 /// Why a model or catalogue was refused.
 #[derive(Debug, thiserror::Error)]
-pub enum LoadError {
+pub enum EngineLoadError {
     #[error(transparent)]
     Model(#[from] pr_model::ModelError),
     #[error(transparent)]
@@ -38,11 +38,11 @@ pub enum LoadError {
 
 impl Loaded {
     /// Loads and validates a model and a catalogue (blocking: seconds for large models).
-    pub fn load(model_path: &Path, catalogue_path: &Path) -> Result<Loaded, LoadError> {
+    pub fn load(model_path: &Path, catalogue_path: &Path) -> Result<Loaded, EngineLoadError> {
         let model = Model::load(model_path)?;
         let catalogue = Catalogue::load_dir(catalogue_path)?;
         let engine = Engine::new(model, catalogue, EngineOptions::default()).map_err(|source| {
-            LoadError::Engine {
+            EngineLoadError::Engine {
                 model: model_path.to_path_buf(),
                 catalogue: catalogue_path.to_path_buf(),
                 source,
@@ -83,14 +83,14 @@ impl Live {
         &self,
         model: Option<PathBuf>,
         catalogue: Option<PathBuf>,
-    ) -> Result<(Arc<Loaded>, Arc<Loaded>), LoadError> {
+    ) -> Result<(Arc<Loaded>, Arc<Loaded>), EngineLoadError> {
         let _one_at_a_time = self.reloading.lock().await;
         let previous = self.current();
         let model = model.unwrap_or_else(|| previous.model_path.clone());
         let catalogue = catalogue.unwrap_or_else(|| previous.catalogue_path.clone());
         let loaded = tokio::task::spawn_blocking(move || Loaded::load(&model, &catalogue))
             .await
-            .map_err(|e| LoadError::Task(e.to_string()))??;
+            .map_err(|e| EngineLoadError::Task(e.to_string()))??;
         let loaded = Arc::new(loaded);
         self.current.store(loaded.clone());
         Ok((previous, loaded))

@@ -41,7 +41,7 @@ struct RoutingOutcomeLabels {
 }
 
 /// Every metric the server exports.
-pub struct Metrics {
+pub struct ServerMetrics {
     registry: Registry,
     calls: Family<CallLabels, Counter>,
     route_seconds: Histogram,
@@ -57,8 +57,8 @@ pub struct Metrics {
     outcomes_without_routing: Counter,
 }
 
-impl Metrics {
-    pub fn new() -> Arc<Metrics> {
+impl ServerMetrics {
+    pub fn new() -> Arc<ServerMetrics> {
         let mut registry = Registry::with_prefix("petition_router");
         let calls = Family::<CallLabels, Counter>::default();
         registry.register(
@@ -131,7 +131,7 @@ impl Metrics {
             "1 while the feedback store takes writes, 0 after a write failed until one succeeds",
             feedback_store_up.clone(),
         );
-        Arc::new(Metrics {
+        Arc::new(ServerMetrics {
             registry,
             calls,
             route_seconds,
@@ -164,7 +164,7 @@ impl Metrics {
         method: &'static str,
         result: Result<T, tonic::Status>,
     ) -> Result<T, tonic::Status> {
-        self.call(method, crate::router::status_code(&result));
+        self.call(method, crate::service::status_code(&result));
         result
     }
 

@@ -3,12 +3,12 @@
 use crate::admin::{self, AdminApi};
 use crate::auth::Access;
 use crate::config::{Config, TlsFiles};
-use crate::live::{Live, LoadError, Loaded};
-use crate::metrics::Metrics;
+use crate::live::{EngineLoadError, Live, Loaded};
+use crate::metrics::ServerMetrics;
 use crate::pb;
 use crate::pb::admin_service_server::AdminServiceServer;
 use crate::pb::router_service_server::RouterServiceServer;
-use crate::router::{RouterApi, Shared};
+use crate::service::{RouterApi, Shared};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -25,7 +25,7 @@ use tonic_health::ServingStatus;
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error("cannot load the model and catalogue")]
-    Load(#[from] LoadError),
+    Load(#[from] EngineLoadError),
     #[error("cannot listen on {addr}")]
     Bind {
         addr: SocketAddr,
@@ -69,7 +69,7 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
     let started = Instant::now();
     let (model, catalogue) = (config.model.clone(), config.catalogue.clone());
     let loaded = tokio::task::spawn_blocking(move || Loaded::load(&model, &catalogue)).await??;
-    let metrics = Metrics::new();
+    let metrics = ServerMetrics::new();
     {
         let (m, c) = (loaded.engine.model(), loaded.engine.catalogue());
         metrics.serving(m.version(), c.version());
@@ -153,10 +153,7 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
         .build_v1alpha()?;
     set_health(&health, ServingStatus::Serving).await;
     if let Some(feedback) = &shared.feedback {
-        tokio::spawn(crate::feedback::report_health(
-            feedback.healthy(),
-            health.clone(),
-        ));
+        crate::feedback::report_health(feedback.healthy(), health.clone()).await;
     }
 
     let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
@@ -290,7 +287,7 @@ async fn set_health(health: &tonic_health::server::HealthReporter, status: Servi
 
 /// `/metrics` for Prometheus, and `/healthz` for probes that cannot speak gRPC over TLS
 /// (Kubernetes' native gRPC probes are plaintext): 200 while serving, 503 once draining.
-async fn serve_metrics(listener: TcpListener, metrics: Arc<Metrics>, shared: Arc<Shared>) {
+async fn serve_metrics(listener: TcpListener, metrics: Arc<ServerMetrics>, shared: Arc<Shared>) {
     use axum::http::StatusCode;
     let app = axum::Router::new()
         .route(

@@ -4,7 +4,7 @@
 use crate::config::{Limits, MAX_ID_CHARS};
 use crate::feedback::KeptRouting;
 use crate::live::{Live, Loaded};
-use crate::metrics::Metrics;
+use crate::metrics::ServerMetrics;
 use crate::pb;
 use crate::pb::router_service_server::RouterService;
 use pr_router::{HandlingRole, Level, LocalitySource, Petition, RouteError, Routing, UnitRule};
@@ -23,7 +23,7 @@ const DEFAULT_TOP_K: u32 = 3;
 pub struct Shared {
     pub live: Arc<Live>,
     pub limits: Limits,
-    pub metrics: Arc<Metrics>,
+    pub metrics: Arc<ServerMetrics>,
     /// One permit per petition admitted, from its arrival to its answer (a stream holds one
     /// while it is open).
     pub permits: Arc<Semaphore>,

@@ -1,12 +1,13 @@
 //! The `bench` command: load a running server with petitions from a history file.
 
-use anyhow::{Context, Result};
+use crate::runtime::{self, Workers};
+use anyhow::Result;
 use clap::Args;
 use pr_history::{Labels, OnBadRow, ReadOptions};
-use pr_loadgen::{LoadOptions, Method, Petition, Progress};
+use pr_loadgen::{BenchPetition, LoadOptions, Method, Progress, Report};
 use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -58,30 +59,7 @@ fn parse_method(s: &str) -> Result<Method, String> {
 }
 
 pub fn bench(args: BenchArgs) -> Result<()> {
-    let history = pr_history::read_history(
-        &args.corpus,
-        &ReadOptions {
-            labels: Labels::Ignored,
-            on_bad_row: OnBadRow::Skip,
-            ..ReadOptions::default()
-        },
-    )?;
-    let corpus: Vec<Petition> = history
-        .records
-        .into_iter()
-        .map(|r| Petition {
-            title: r.title,
-            content: r.text,
-            // The corpus' region column (region, 区域, 所属区县, 属地), sent as the hint.
-            region: r.region.unwrap_or_default(),
-        })
-        .collect();
-    eprintln!(
-        "{} petitions from {} ({} rows skipped)",
-        corpus.len(),
-        args.corpus.display(),
-        history.skipped.len()
-    );
+    let corpus = read_corpus(&args.corpus)?;
     let options = LoadOptions {
         concurrency: args.concurrency,
         connections: args.connections,
@@ -95,66 +73,93 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         top_k: args.top_k,
         method: args.method,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
     let interactive = std::io::stderr().is_terminal();
-    let report = runtime.block_on(pr_loadgen::run(
-        args.addr,
-        Arc::new(corpus),
-        &options,
-        move |p: Progress| {
-            let line = format!(
-                "{:>6.1}s  {} calls  {:.0}/s  {} errors",
-                p.elapsed.as_secs_f64(),
-                p.sent,
-                p.sent as f64 / p.elapsed.as_secs_f64(),
-                p.errors
-            );
-            if interactive {
-                eprint!("\r{line}   ");
-            } else {
-                eprintln!("{line}");
-            }
-        },
-    ))?;
+    let report = runtime::block_on(
+        Workers::PerCore,
+        pr_loadgen::run(args.addr, Arc::new(corpus), &options, move |p| {
+            show_progress(p, interactive)
+        }),
+    )??;
     if interactive {
         eprintln!();
     }
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
-        println!(
-            "{} {} loop, {} in flight over {} connection(s){}",
-            report.method,
-            report.mode,
-            report.concurrency,
-            report.connections,
-            report
-                .target_rps
-                .map_or(String::new(), |r| format!(", offered {r:.0}/s"))
-        );
-        println!(
-            "requests {}  errors {}  {:.1} s  {:.0} calls/s",
-            report.requests, report.errors, report.seconds, report.rps
-        );
-        println!(
-            "latency µs  mean {:.0}  p50 {}  p90 {}  p99 {}  p99.9 {}  max {}",
-            report.mean_us,
-            report.p50_us,
-            report.p90_us,
-            report.p99_us,
-            report.p999_us,
-            report.max_us
-        );
-        println!(
-            "successful calls  {:.0}/s  p99 {} µs",
-            report.goodput_rps, report.ok_p99_us
-        );
-        for (status, n) in &report.errors_by_status {
-            println!("  {status}: {n}");
-        }
+        print_report(&report);
     }
     Ok(())
+}
+
+/// The petitions to send, from any history file.
+fn read_corpus(path: &Path) -> Result<Vec<BenchPetition>> {
+    let history = pr_history::read_history(
+        path,
+        &ReadOptions {
+            labels: Labels::Ignored,
+            on_bad_row: OnBadRow::Skip,
+            ..ReadOptions::default()
+        },
+    )?;
+    let corpus: Vec<BenchPetition> = history
+        .records
+        .into_iter()
+        .map(|r| BenchPetition {
+            title: r.title,
+            content: r.text,
+            // The corpus' region column (region, 区域, 所属区县, 属地), sent as the hint.
+            region: r.region.unwrap_or_default(),
+        })
+        .collect();
+    eprintln!(
+        "{} petitions from {} ({} rows skipped)",
+        corpus.len(),
+        path.display(),
+        history.skipped.len()
+    );
+    Ok(corpus)
+}
+
+/// One progress line a second: rewritten in place on a terminal, else appended.
+fn show_progress(p: Progress, interactive: bool) {
+    let line = format!(
+        "{:>6.1}s  {} calls  {:.0}/s  {} errors",
+        p.elapsed.as_secs_f64(),
+        p.sent,
+        p.sent as f64 / p.elapsed.as_secs_f64(),
+        p.errors
+    );
+    if interactive {
+        eprint!("\r{line}   ");
+    } else {
+        eprintln!("{line}");
+    }
+}
+
+fn print_report(report: &Report) {
+    println!(
+        "{} {} loop, {} in flight over {} connection(s){}",
+        report.method,
+        report.mode,
+        report.concurrency,
+        report.connections,
+        report
+            .target_rps
+            .map_or(String::new(), |r| format!(", offered {r:.0}/s"))
+    );
+    println!(
+        "requests {}  errors {}  {:.1} s  {:.0} calls/s",
+        report.requests, report.errors, report.seconds, report.rps
+    );
+    println!(
+        "latency µs  mean {:.0}  p50 {}  p90 {}  p99 {}  p99.9 {}  max {}",
+        report.mean_us, report.p50_us, report.p90_us, report.p99_us, report.p999_us, report.max_us
+    );
+    println!(
+        "successful calls  {:.0}/s  p99 {} µs",
+        report.goodput_rps, report.ok_p99_us
+    );
+    for (status, n) in &report.errors_by_status {
+        println!("  {status}: {n}");
+    }
 }

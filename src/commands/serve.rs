@@ -1,7 +1,8 @@
-//! The `serve` and `health` commands.
+//! `serve`: RouterService, AdminService, health and reflection over gRPC, metrics over HTTP.
 
-use crate::paths;
-use anyhow::{Context, Result};
+use crate::model_files;
+use crate::runtime::{self, Workers};
+use anyhow::Result;
 use clap::Args;
 use pr_server::{LogFormat, Settings};
 use std::net::SocketAddr;
@@ -118,17 +119,16 @@ pub fn serve(args: ServeArgs) -> Result<()> {
     };
     let config = given
         .or(file)
-        .resolve(paths::model(None), paths::catalogue(None))?;
+        .resolve(model_files::model(None), model_files::catalogue(None))?;
     init_logging(config.log_format);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(pr_server::serve(config, |bound| {
-        // One line on standard output, for scripts and tests that start the server on port 0.
-        let metrics = bound.metrics.map_or("off".to_string(), |a| a.to_string());
-        println!("listening grpc={} metrics={metrics}", bound.grpc);
-    }))?;
+    runtime::block_on(
+        Workers::PerCore,
+        pr_server::serve(config, |bound| {
+            // One line on standard output, for scripts and tests that start the server on port 0.
+            let metrics = bound.metrics.map_or("off".to_string(), |a| a.to_string());
+            println!("listening grpc={} metrics={metrics}", bound.grpc);
+        }),
+    )??;
     Ok(())
 }
 
@@ -146,70 +146,4 @@ fn init_logging(format: LogFormat) {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
     }
-}
-
-#[derive(Args)]
-pub struct HealthArgs {
-    /// Server to ask.
-    #[arg(long, default_value = "127.0.0.1:50051")]
-    addr: SocketAddr,
-    /// Service to ask about; empty asks about the server as a whole.
-    #[arg(long, default_value = "")]
-    service: String,
-    /// The server speaks TLS: trust this CA certificate (PEM).
-    #[arg(long)]
-    tls_ca: Option<PathBuf>,
-    /// The name the server's certificate carries [default: the address' IP].
-    #[arg(long, requires = "tls_ca")]
-    tls_domain: Option<String>,
-}
-
-/// Asks the standard gRPC health service; succeeds only when it answers SERVING.
-pub fn health(args: HealthArgs) -> Result<()> {
-    use tonic_health::pb::health_client::HealthClient;
-    use tonic_health::pb::{health_check_response::ServingStatus, HealthCheckRequest};
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
-        let scheme = if args.tls_ca.is_some() {
-            "https"
-        } else {
-            "http"
-        };
-        let mut endpoint =
-            tonic::transport::Endpoint::from_shared(format!("{scheme}://{}", args.addr))?
-                .connect_timeout(std::time::Duration::from_secs(2))
-                .timeout(std::time::Duration::from_secs(2));
-        if let Some(ca) = &args.tls_ca {
-            let pem = std::fs::read(ca)
-                .with_context(|| format!("cannot read the CA certificate {}", ca.display()))?;
-            let domain = args.tls_domain.clone();
-            let tls = tonic::transport::ClientTlsConfig::new()
-                .ca_certificate(tonic::transport::Certificate::from_pem(pem))
-                .domain_name(domain.unwrap_or_else(|| args.addr.ip().to_string()));
-            endpoint = endpoint.tls_config(tls)?;
-        }
-        let channel = endpoint
-            .connect()
-            .await
-            .with_context(|| format!("cannot connect to {}", args.addr))?;
-        let status = HealthClient::new(channel)
-            .check(HealthCheckRequest {
-                service: args.service.clone(),
-            })
-            .await
-            .with_context(|| format!("health check of {} failed", args.addr))?
-            .into_inner()
-            .status();
-        println!("{}", status.as_str_name());
-        anyhow::ensure!(
-            status == ServingStatus::Serving,
-            "{} is {}",
-            args.addr,
-            status.as_str_name()
-        );
-        Ok(())
-    })
 }

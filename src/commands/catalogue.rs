@@ -4,8 +4,8 @@
 //! 瓦房店市人民政府), named after the label with most rows, the others its aliases. Labels
 //! that cannot be placed, or whose line is no department, are listed, never guessed.
 
-use crate::commands::{report_history, HistoryArgs};
-use crate::paths;
+use crate::history_source::HistoryArgs;
+use crate::model_files;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use pr_catalogue::{Catalogue, SETTINGS_FILE};
@@ -57,7 +57,7 @@ pub fn catalogue(args: CatalogueArgs) -> Result<()> {
 }
 
 fn from_history(args: FromHistoryArgs) -> Result<()> {
-    let base_dir = paths::catalogue(args.catalogue.clone());
+    let base_dir = model_files::catalogue(args.catalogue.clone());
     check_out_dir(&args.out, &base_dir, args.force)?;
     let base = Catalogue::load_dir(&base_dir)?;
     let gazetteer = Gazetteer::shipped();
@@ -66,7 +66,7 @@ fn from_history(args: FromHistoryArgs) -> Result<()> {
         Some(name) => Some(resolve_jurisdiction(gazetteer, name)?),
         None => None,
     };
-    let summary = report_history(&args.history)?;
+    let summary = args.history.report()?;
     // Labels as the parser sees them: trimmed, so that " 教育局" and "教育局" are one name.
     let mut labels: BTreeMap<String, usize> = BTreeMap::new();
     for (label, rows) in &summary.labels {
@@ -107,14 +107,7 @@ fn from_history(args: FromHistoryArgs) -> Result<()> {
     );
     let proposal = propose(&base, gazetteer, &parser, jurisdiction, &labels);
 
-    let history_name = match &args.history.history {
-        // The file name only: directories may name people.
-        Some(path) => path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        None => args.history.source(),
-    };
+    let history_name = args.history.card_name();
     let text = render(
         &base,
         gazetteer,

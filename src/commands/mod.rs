@@ -1,0 +1,12 @@
+//! One module per command: each parses its arguments, calls the library crates and prints.
+
+pub mod bench;
+pub mod catalogue;
+pub mod eval;
+pub mod export_history;
+pub mod health;
+pub mod promote;
+pub mod rollback;
+pub mod route;
+pub mod serve;
+pub mod train;

@@ -26,8 +26,16 @@ impl Value {
     }
 }
 
-/// Errors of either database, as text with the database they came from.
-pub(crate) type DbError = String;
+/// An error of either database.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// From the embedded SQLite store.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// From the PostgreSQL server.
+    #[error(transparent)]
+    Postgres(#[from] postgres::Error),
+}
 
 pub(crate) enum Backend {
     Sqlite(rusqlite::Connection),
@@ -87,21 +95,19 @@ fn sqlite_migrate(c: &mut rusqlite::Connection) -> rusqlite::Result<()> {
 
 impl Backend {
     pub(crate) fn sqlite(path: &std::path::Path) -> Result<Backend, DbError> {
-        let mut c = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
+        let mut c = rusqlite::Connection::open(path)?;
         c.execute_batch(&format!(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; {SCHEMA}"
-        ))
-        .map_err(|e| e.to_string())?;
-        sqlite_migrate(&mut c).map_err(|e| e.to_string())?;
+        ))?;
+        sqlite_migrate(&mut c)?;
         Ok(Backend::Sqlite(c))
     }
 
     /// Blocking; call it off async workers (the client runs its own small runtime).
     pub(crate) fn postgres(url: &str) -> Result<Backend, DbError> {
-        let mut c = postgres::Client::connect(url, postgres::NoTls).map_err(|e| e.to_string())?;
-        c.batch_execute(SCHEMA).map_err(|e| e.to_string())?;
-        c.batch_execute(POSTGRES_MIGRATION)
-            .map_err(|e| e.to_string())?;
+        let mut c = postgres::Client::connect(url, postgres::NoTls)?;
+        c.batch_execute(SCHEMA)?;
+        c.batch_execute(POSTGRES_MIGRATION)?;
         Ok(Backend::Postgres(c))
     }
 
@@ -119,30 +125,26 @@ impl Backend {
         let mut changed = 0u64;
         match self {
             Backend::Sqlite(c) => {
-                let tx = c.transaction().map_err(|e| e.to_string())?;
+                let tx = c.transaction()?;
                 {
-                    let mut statement = tx.prepare_cached(sql).map_err(|e| e.to_string())?;
+                    let mut statement = tx.prepare_cached(sql)?;
                     for row in rows {
                         let params: Vec<&dyn rusqlite::ToSql> =
                             row.iter().map(sqlite_param).collect();
-                        changed += statement
-                            .execute(params.as_slice())
-                            .map_err(|e| e.to_string())? as u64;
+                        changed += statement.execute(params.as_slice())? as u64;
                     }
                 }
-                tx.commit().map_err(|e| e.to_string())?;
+                tx.commit()?;
             }
             Backend::Postgres(c) => {
-                let mut tx = c.transaction().map_err(|e| e.to_string())?;
-                let statement = tx.prepare(sql).map_err(|e| e.to_string())?;
+                let mut tx = c.transaction()?;
+                let statement = tx.prepare(sql)?;
                 for row in rows {
                     let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
                         row.iter().map(postgres_param).collect();
-                    changed += tx
-                        .execute(&statement, params.as_slice())
-                        .map_err(|e| e.to_string())?;
+                    changed += tx.execute(&statement, params.as_slice())?;
                 }
-                tx.commit().map_err(|e| e.to_string())?;
+                tx.commit()?;
             }
         }
         Ok(changed)
@@ -157,26 +159,24 @@ impl Backend {
     ) -> Result<Vec<Vec<Value>>, DbError> {
         match self {
             Backend::Sqlite(c) => {
-                let mut statement = c.prepare_cached(sql).map_err(|e| e.to_string())?;
+                let mut statement = c.prepare_cached(sql)?;
                 let params: Vec<&dyn rusqlite::ToSql> = params.iter().map(sqlite_param).collect();
-                let rows = statement
-                    .query_map(params.as_slice(), |row| {
-                        columns
-                            .iter()
-                            .enumerate()
-                            .map(|(i, kind)| match kind {
-                                Kind::Text => row.get::<_, String>(i).map(Value::Text),
-                                Kind::Int => row.get::<_, i64>(i).map(Value::Int),
-                            })
-                            .collect::<Result<Vec<Value>, _>>()
-                    })
-                    .map_err(|e| e.to_string())?;
-                rows.collect::<Result<_, _>>().map_err(|e| e.to_string())
+                let rows = statement.query_map(params.as_slice(), |row| {
+                    columns
+                        .iter()
+                        .enumerate()
+                        .map(|(i, kind)| match kind {
+                            Kind::Text => row.get::<_, String>(i).map(Value::Text),
+                            Kind::Int => row.get::<_, i64>(i).map(Value::Int),
+                        })
+                        .collect::<Result<Vec<Value>, _>>()
+                })?;
+                Ok(rows.collect::<Result<_, _>>()?)
             }
             Backend::Postgres(c) => {
                 let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
                     params.iter().map(postgres_param).collect();
-                let rows = c.query(sql, params.as_slice()).map_err(|e| e.to_string())?;
+                let rows = c.query(sql, params.as_slice())?;
                 rows.iter()
                     .map(|row| {
                         columns
@@ -187,7 +187,7 @@ impl Backend {
                                 Kind::Int => row.try_get::<_, i64>(i).map(Value::Int),
                             })
                             .collect::<Result<Vec<Value>, _>>()
-                            .map_err(|e| e.to_string())
+                            .map_err(DbError::from)
                     })
                     .collect()
             }

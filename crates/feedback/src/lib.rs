@@ -8,11 +8,14 @@
 //! on disk before it is acknowledged) and PostgreSQL for several replicas (`postgres://…`).
 //! Routed petitions are written in batches off the request path (see the server).
 
+#![warn(missing_docs)]
+
 mod backend;
 mod redact;
 
 pub use redact::redact_url;
 
+pub use backend::DbError;
 use backend::{Backend, Kind, Value};
 use serde::Serialize;
 use std::sync::Mutex;
@@ -20,13 +23,19 @@ use std::sync::Mutex;
 /// A routed petition, as kept until its outcome arrives.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Routed {
+    /// The caller's request id: the key an outcome is recorded under. Routing again under the
+    /// same id replaces the kept petition.
     pub request_id: String,
     /// Unix seconds.
     pub routed_at: i64,
+    /// The petition's title as sent (may be empty).
     pub title: String,
+    /// The petition's text as sent; stored here and nowhere else, for the retention period.
     pub content: String,
     /// Department codes suggested, best first.
     pub suggested: Vec<String>,
+    /// Version of the model that routed it (`pr_model::Model::version`), so that online
+    /// accuracy is counted per model.
     pub model_version: String,
     /// The region hint the petition was routed with (the intake desk's district, county or
     /// town), empty when none was given. A place name: log its length, never its value
@@ -37,11 +46,13 @@ pub struct Routed {
 /// What finally happened to a routed petition.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
+    /// The request id the petition was routed with.
     pub request_id: String,
     /// The department (code) that finally handled it.
     pub final_department: String,
     /// The suggested department sent the case back (退单).
     pub returned: bool,
+    /// The clerk's optional correction note (empty for none).
     pub note: String,
     /// Unix seconds.
     pub recorded_at: i64,
@@ -51,15 +62,21 @@ pub struct Outcome {
 /// history readers expect them).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HistoryRow {
+    /// The request id it was routed with.
     pub id: String,
+    /// The petition's title (may be empty).
     pub title: String,
+    /// The petition's text.
     pub text: String,
+    /// The final department of the outcome: what training learns.
     pub label: String,
+    /// Version of the model that routed it.
     pub model_version: String,
     /// Departments suggested, best first.
     pub suggested: Vec<String>,
     /// Whether the first suggestion was the final department.
     pub top1_right: bool,
+    /// The suggested department sent the case back (退单).
     pub returned: bool,
     /// The region hint the petition was routed with (empty when none): the history
     /// readers' region column, so that training and evaluation use it as the hint.
@@ -69,6 +86,7 @@ pub struct HistoryRow {
 /// The routing an outcome belongs to, as kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recorded {
+    /// Version of the model that routed the petition.
     pub model_version: String,
     /// Department codes suggested, best first.
     pub suggested: Vec<String>,
@@ -85,8 +103,11 @@ impl Recorded {
 /// suggested first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OnlineAccuracy {
+    /// The model version that routed these petitions.
     pub model_version: String,
+    /// The department (code) suggested first; empty when nothing was suggested.
     pub department: String,
+    /// Outcomes recorded for these petitions; the counts below are out of this.
     pub outcomes: u64,
     /// The first suggestion was the final department.
     pub top1_right: u64,
@@ -99,10 +120,18 @@ pub struct OnlineAccuracy {
 /// Why the store refused an operation.
 #[derive(Debug, thiserror::Error)]
 pub enum FeedbackError {
+    /// The store URL is neither `sqlite:PATH` nor `postgres://…`; holds the URL, redacted.
     #[error("feedback store URL {0:?} is not understood: use sqlite:PATH or postgres://USER@HOST/DATABASE")]
     Url(String),
+    /// The database refused to open, or a statement failed.
     #[error("feedback store {store}: {error}")]
-    Database { store: String, error: String },
+    Database {
+        /// The store's URL, redacted ([`redact_url`]).
+        store: String,
+        /// What SQLite or PostgreSQL said.
+        // Shown in the message, not chained as a source: anyhow's `{:#}` would print it twice.
+        error: DbError,
+    },
 }
 
 /// The feedback store.
@@ -157,7 +186,7 @@ impl Store {
         &self.name
     }
 
-    fn db(&self, error: String) -> FeedbackError {
+    fn db(&self, error: DbError) -> FeedbackError {
         FeedbackError::Database {
             store: self.name.clone(),
             error,

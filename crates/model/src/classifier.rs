@@ -1,7 +1,7 @@
 //! The trained linear scorer: one weight row per kept hash bucket.
 
 use crate::sparse::SparseDocs;
-use crate::ModelError;
+use crate::{DataError, ModelError};
 use linfa::traits::PredictInplace;
 use ndarray::Array1;
 
@@ -33,32 +33,26 @@ impl LinearClassifier {
         weights: Vec<f32>,
         bias: Vec<f32>,
     ) -> Result<Self, ModelError> {
-        let bad = |m: String| Err(ModelError::InvalidData(m));
+        let bad = |e: DataError| Err(ModelError::InvalidData(e));
         if idf.len() != buckets.len() {
-            return bad(format!(
-                "{} idf values for {} buckets",
-                idf.len(),
-                buckets.len()
-            ));
+            return bad(DataError::IdfCount {
+                idf: idf.len(),
+                buckets: buckets.len(),
+            });
         }
         if bias.len() != n_labels || weights.len() != buckets.len() * n_labels {
-            return bad(format!(
-                "weights do not fit: {} buckets x {} labels needs {} weights and {} biases, got {} and {}",
-                buckets.len(),
-                n_labels,
-                buckets.len() * n_labels,
-                n_labels,
-                weights.len(),
-                bias.len()
-            ));
+            return bad(DataError::WeightCount {
+                buckets: buckets.len(),
+                labels: n_labels,
+                weights: weights.len(),
+                biases: bias.len(),
+            });
         }
         if !buckets.windows(2).all(|w| w[0] < w[1]) {
-            return bad("feature buckets are not strictly increasing".into());
+            return bad(DataError::BucketOrder);
         }
         if buckets.last().is_some_and(|&b| b as usize >= dimension) {
-            return bad(format!(
-                "a feature bucket lies outside the hash space of {dimension}"
-            ));
+            return bad(DataError::BucketOutside(dimension));
         }
         if !weights
             .iter()
@@ -66,7 +60,7 @@ impl LinearClassifier {
             .chain(&idf)
             .all(|w| w.is_finite())
         {
-            return bad("weights contain NaN or infinity".into());
+            return bad(DataError::NotFinite);
         }
         let mut index = vec![u32::MAX; dimension];
         for (row, &b) in buckets.iter().enumerate() {
@@ -93,10 +87,7 @@ impl LinearClassifier {
     /// it (the idf of a bucket depends on the rows only, so both agree on it).
     pub fn join(&self, other: &LinearClassifier) -> Result<LinearClassifier, ModelError> {
         if self.dimension != other.dimension {
-            return Err(ModelError::InvalidData(format!(
-                "cannot join classifiers over hash spaces {} and {}",
-                self.dimension, other.dimension
-            )));
+            return Err(DataError::JoinHashSpaces(self.dimension, other.dimension).into());
         }
         let n = self.n_labels + other.n_labels;
         let (mut buckets, mut idf, mut weights) = (Vec::new(), Vec::new(), Vec::new());

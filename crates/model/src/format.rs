@@ -50,7 +50,7 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>, ModelError> {
         card: model.card().clone(),
         rows: c.buckets().len(),
     };
-    let header = serde_json::to_vec(&header).map_err(|e| ModelError::InvalidData(e.to_string()))?;
+    let header = serde_json::to_vec(&header)?;
     let mut out = Vec::with_capacity(
         PREAMBLE + header.len() + 4 * (c.buckets().len() * (2 + c.n_labels()) + c.bias().len() + 1),
     );

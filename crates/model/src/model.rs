@@ -4,7 +4,7 @@
 use crate::classifier::LinearClassifier;
 use crate::metrics::Metrics;
 use crate::params::ValidTrainParams;
-use crate::ModelError;
+use crate::{DataError, ModelError};
 use pr_text::{DocFeatures, FeatureConfig, FeatureExtractor, FeatureKind, Scratch};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -155,34 +155,29 @@ impl Model {
     ) -> Result<Model, ModelError> {
         let lines = line_head.as_ref().map_or(0, |h| h.labels.len());
         if labels.len() + lines != classifier.n_labels() {
-            return Err(ModelError::InvalidData(format!(
-                "{} label names and {lines} line names for a classifier of {} columns",
-                labels.len(),
-                classifier.n_labels()
-            )));
+            return Err(DataError::LabelCount {
+                labels: labels.len(),
+                lines,
+                columns: classifier.n_labels(),
+            }
+            .into());
         }
         if let Some(h) = &line_head {
             if !(h.temperature.is_finite() && h.temperature > 0.0) {
-                return Err(ModelError::InvalidData(format!(
-                    "line head temperature {} must be positive",
-                    h.temperature
-                )));
+                return Err(DataError::LineHeadTemperature(h.temperature).into());
             }
         }
         let extractor = FeatureExtractor::new(features, user_words.iter().map(String::as_str))
-            .map_err(|e| ModelError::InvalidData(e.to_string()))?;
+            .map_err(DataError::from)?;
         if extractor.dimension() != classifier.dimension() {
-            return Err(ModelError::InvalidData(format!(
-                "classifier hash space {} does not match feature configuration {}",
-                classifier.dimension(),
-                extractor.dimension()
-            )));
+            return Err(DataError::HashSpace {
+                classifier: classifier.dimension(),
+                features: extractor.dimension(),
+            }
+            .into());
         }
         if !(calibration.temperature.is_finite() && calibration.temperature > 0.0) {
-            return Err(ModelError::InvalidData(format!(
-                "calibration temperature {} must be positive",
-                calibration.temperature
-            )));
+            return Err(DataError::CalibrationTemperature(calibration.temperature).into());
         }
         Ok(Model {
             labels,

@@ -1,6 +1,6 @@
 //! Training hyper-parameters, checked before use (linfa's `ParamGuard` pattern).
 
-use crate::ModelError;
+use crate::{ModelError, ParamError};
 use linfa::ParamGuard;
 use serde::{Deserialize, Serialize};
 
@@ -21,22 +21,66 @@ pub enum ClassWeight {
     SqrtBalanced,
 }
 
-/// Checked training parameters: build [`TrainParams`] and call `check()` (or `fit`).
+/// Checked training parameters: build [`TrainParams`] and call `check()` (or `fit`). The
+/// fields are private, and reading them from a model card checks them too, so that no
+/// unchecked value reaches the solver.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+// The derives become inherent functions that the trait impls below wrap with the check.
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct ValidTrainParams {
+    c: f32,
+    class_weight: ClassWeight,
+    max_epochs: u32,
+    tolerance: f32,
+    seed: u64,
+    min_df: u32,
+}
+
+impl ValidTrainParams {
     /// Inverse regularisation strength of the L2-loss SVM (larger: fits the data closer).
-    pub c: f32,
+    pub fn c(&self) -> f32 {
+        self.c
+    }
+
     /// Class weighting.
-    pub class_weight: ClassWeight,
+    pub fn class_weight(&self) -> ClassWeight {
+        self.class_weight
+    }
+
     /// Maximum passes of dual coordinate descent over the data, per class.
-    pub max_epochs: u32,
+    pub fn max_epochs(&self) -> u32 {
+        self.max_epochs
+    }
+
     /// Stop when the projected-gradient spread falls below this (liblinear's criterion).
-    pub tolerance: f32,
+    pub fn tolerance(&self) -> f32 {
+        self.tolerance
+    }
+
     /// Seed of the visiting order: the same seed and data give the same model, bit for bit.
-    pub seed: u64,
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
     /// Features seen in fewer documents are dropped from the model.
-    pub min_df: u32,
+    pub fn min_df(&self) -> u32 {
+        self.min_df
+    }
+}
+
+impl Serialize for ValidTrainParams {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        ValidTrainParams::serialize(self, serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for ValidTrainParams {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let params = ValidTrainParams::deserialize(deserializer)?;
+        TrainParams(params)
+            .check()
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// Unchecked training parameters with builder methods.
@@ -105,18 +149,18 @@ impl ParamGuard for TrainParams {
 
     fn check_ref(&self) -> Result<&ValidTrainParams, ModelError> {
         let p = &self.0;
-        let bad = |msg: String| Err(ModelError::InvalidParams(msg));
+        let bad = |e: ParamError| Err(ModelError::InvalidParams(e));
         if !(p.c.is_finite() && p.c > 0.0) {
-            return bad(format!("c is {}, must be a positive number", p.c));
+            return bad(ParamError::C(p.c));
         }
         if p.max_epochs == 0 {
-            return bad("max_epochs must be at least 1".into());
+            return bad(ParamError::MaxEpochs);
         }
         if !(p.tolerance.is_finite() && p.tolerance > 0.0) {
-            return bad(format!("tolerance is {}, must be positive", p.tolerance));
+            return bad(ParamError::Tolerance(p.tolerance));
         }
         if p.min_df == 0 {
-            return bad("min_df must be at least 1".into());
+            return bad(ParamError::MinDf);
         }
         Ok(p)
     }
@@ -124,5 +168,29 @@ impl ParamGuard for TrainParams {
     fn check(self) -> Result<ValidTrainParams, ModelError> {
         self.check_ref()?;
         Ok(self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builder_refuses_what_the_solver_cannot_use() {
+        let refused = TrainParams::new().c(0.0).check().unwrap_err();
+        assert!(matches!(refused, ModelError::InvalidParams(ParamError::C(_))));
+        assert!(TrainParams::new().min_df(0).check().is_err());
+        assert_eq!(TrainParams::new().seed(7).check().unwrap().seed(), 7);
+    }
+
+    #[test]
+    fn parameters_read_from_a_card_are_checked_too() {
+        let valid = TrainParams::new().check().unwrap();
+        let json = serde_json::to_string(&valid).unwrap();
+        assert_eq!(serde_json::from_str::<ValidTrainParams>(&json).unwrap(), valid);
+        let negative = json.replace("\"c\":1.0", "\"c\":-1.0");
+        assert_ne!(negative, json);
+        let e = serde_json::from_str::<ValidTrainParams>(&negative).unwrap_err();
+        assert!(e.to_string().contains("c is -1"), "{e}");
     }
 }

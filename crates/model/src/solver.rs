@@ -8,7 +8,7 @@
 use crate::classifier::LinearClassifier;
 use crate::params::{ClassWeight, ValidTrainParams};
 use crate::sparse::SparseDocs;
-use crate::ModelError;
+use crate::{DataError, ModelError};
 use linfa::dataset::DatasetBase;
 use linfa::traits::Fit;
 use ndarray::Array1;
@@ -128,7 +128,7 @@ fn train_one(
     let mut active = n;
     let mut pg_max_old = f32::INFINITY;
     let mut epoch = 0;
-    while epoch < params.max_epochs {
+    while epoch < params.max_epochs() {
         rng.shuffle(&mut order[..active]);
         let (mut pg_max, mut pg_min) = (f32::NEG_INFINITY, f32::INFINITY);
         let mut s = 0;
@@ -165,7 +165,7 @@ fn train_one(
             s += 1;
         }
         epoch += 1;
-        if pg_max - pg_min <= params.tolerance {
+        if pg_max - pg_min <= params.tolerance() {
             if active == n {
                 break;
             }
@@ -194,19 +194,17 @@ impl Fit<SparseDocs, Array1<usize>, ModelError> for ValidTrainParams {
         let docs = &dataset.records;
         let targets = &dataset.targets;
         if docs.len() != targets.len() {
-            return Err(ModelError::InvalidData(format!(
-                "{} documents but {} labels",
-                docs.len(),
-                targets.len()
-            )));
+            return Err(DataError::RowCount {
+                documents: docs.len(),
+                labels: targets.len(),
+            }
+            .into());
         }
         let n_labels = targets.iter().max().map_or(0, |m| m + 1);
         if n_labels < 2 {
-            return Err(ModelError::InvalidData(
-                "training needs at least two different labels".into(),
-            ));
+            return Err(DataError::OneLabel.into());
         }
-        let data = FitData::build(docs, self.min_df);
+        let data = FitData::build(docs, self.min_df());
         let mut counts = vec![0usize; n_labels];
         targets.iter().for_each(|&t| counts[t] += 1);
         // Per-document cost C_i: with balancing, each label's documents together weigh
@@ -214,11 +212,11 @@ impl Fit<SparseDocs, Array1<usize>, ModelError> for ValidTrainParams {
         let n = docs.len() as f32;
         let cost: Vec<f32> = targets
             .iter()
-            .map(|&t| match self.class_weight {
-                ClassWeight::Uniform => self.c,
-                ClassWeight::Balanced => self.c * n / (n_labels as f32 * counts[t] as f32),
+            .map(|&t| match self.class_weight() {
+                ClassWeight::Uniform => self.c(),
+                ClassWeight::Balanced => self.c() * n / (n_labels as f32 * counts[t] as f32),
                 ClassWeight::SqrtBalanced => {
-                    self.c * (n / (n_labels as f32 * counts[t] as f32)).sqrt()
+                    self.c() * (n / (n_labels as f32 * counts[t] as f32)).sqrt()
                 }
             })
             .collect();
@@ -237,7 +235,7 @@ impl Fit<SparseDocs, Array1<usize>, ModelError> for ValidTrainParams {
                     &positive,
                     &cost,
                     self,
-                    self.seed ^ (k as u64).wrapping_mul(0x9e37),
+                    self.seed() ^ (k as u64).wrapping_mul(0x9e37),
                 );
                 (kept.iter().map(|&c| w[c]).collect(), bias)
             })

@@ -115,19 +115,27 @@ pub fn confidences(
     }
 }
 
+/// Why the fusion layer could not be fitted.
+#[derive(Debug, thiserror::Error)]
+pub enum FusionError {
+    #[error("held-out candidates are all right or all wrong: nothing to calibrate")]
+    OneClass,
+    #[error("fusion layer did not fit: {0}")]
+    Fit(#[from] linfa_logistic::error::Error),
+}
+
 /// Fits the fusion layer on candidate rows: `rows[i]` with `correct[i]` telling whether the
 /// candidate was the true label.
-pub fn fit(rows: &[[f64; N_INPUTS]], correct: &[bool]) -> Result<FusionWeights, String> {
+pub fn fit(rows: &[[f64; N_INPUTS]], correct: &[bool]) -> Result<FusionWeights, FusionError> {
     if !correct.iter().any(|&c| c) || correct.iter().all(|&c| c) {
-        return Err("held-out candidates are all right or all wrong: nothing to calibrate".into());
+        return Err(FusionError::OneClass);
     }
     let x = Array2::from_shape_fn((rows.len(), INPUTS.len()), |(i, j)| rows[i][j]);
     let y = Array1::from(correct.to_vec());
     let fitted = LogisticRegression::default()
         .alpha(1e-3)
         .max_iterations(200)
-        .fit(&Dataset::new(x, y))
-        .map_err(|e| format!("fusion layer did not fit: {e}"))?;
+        .fit(&Dataset::new(x, y))?;
     // linfa models P(larger class); candidates are mostly wrong, so flip signs when the
     // "positive" class it chose is `false`.
     let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };

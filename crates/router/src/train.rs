@@ -70,7 +70,13 @@ pub enum TrainError {
     #[error("{0}")]
     Model(#[from] ModelError),
     #[error("cannot train: {0}")]
-    Data(String),
+    Features(#[from] pr_text::FeatureConfigError),
+    #[error("cannot train: {0}")]
+    Jurisdiction(#[from] pr_locality::GazetteerError),
+    #[error("cannot train: the history has {0} distinct label(s); routing needs at least two")]
+    TooFewLabels(usize),
+    #[error("cannot train: {0}")]
+    Fusion(#[from] fusion::FusionError),
     /// Reading the rows failed.
     #[error("{0}")]
     Input(Box<dyn std::error::Error + Send + Sync>),
@@ -127,8 +133,7 @@ pub fn train_with_progress(
     let extractor = FeatureExtractor::new(
         options.features.clone(),
         user_words.iter().map(String::as_str),
-    )
-    .map_err(|e| TrainError::Data(e.to_string()))?;
+    )?;
 
     // Features and keyword scores of every row, in parallel, a chunk at a time: only the
     // sparse rows and each row's non-zero keyword scores are kept, never the texts, nor all
@@ -142,8 +147,7 @@ pub fn train_with_progress(
         Gazetteer::shipped(),
         settings.jurisdiction.or(options.jurisdiction),
         settings.place_aliases.clone(),
-    )
-    .map_err(|e| TrainError::Data(e.to_string()))?;
+    )?;
     let mut places: Vec<PlaceContext> = Vec::new();
     let mut labels_seen = LabelsSeen::default();
     let mut fingerprint = crc32fast::Hasher::new();
@@ -204,14 +208,11 @@ pub fn train_with_progress(
     let (labels, targets_of_rows, label_counts, merged_labels) =
         merge_units(labels, targets_of_rows, label_counts, &parser);
     if labels.len() < 2 {
-        return Err(TrainError::Data(format!(
-            "the history has {} distinct label(s); routing needs at least two",
-            labels.len()
-        )));
+        return Err(TrainError::TooFewLabels(labels.len()));
     }
     // Every fit ignores the buckets seen in fewer than min_df rows of its own; drop those that
     // no fit can keep before any starts, to shrink the rows the folds share.
-    docs.prune(params.min_df);
+    docs.prune(params.min_df());
     let mut targets = Targets::new(&labels, catalogue);
     let units = UnitSpace::new(&labels, &parser, |p| locator.district_of(p));
     targets.inherit_duties(|label| units.line_department(label, catalogue));
@@ -327,7 +328,7 @@ fn cross_validate(
     units: &UnitSpace,
     progress: &(dyn Fn(TrainStage) + Sync),
 ) -> Result<(Calibration, CrossValidation, Option<f32>), TrainError> {
-    let folds = stratified_folds(truth, k, params.seed);
+    let folds = stratified_folds(truth, k, params.seed());
     let fitted = if held_out_split { 1 } else { k };
     let (held, scores) = held_out_scores(docs, truth, &folds, fitted, params, progress)?;
     // The line head's held-out scores, on the same folds (they come back in the same order).
@@ -560,7 +561,7 @@ fn fit_fusion(
             correct.push(c.label == truth[i]);
         }
     }
-    let weights = fusion::fit(&rows, &correct).map_err(TrainError::Data)?;
+    let weights = fusion::fit(&rows, &correct)?;
     let fused = (0..held.scores.len())
         .into_par_iter()
         .map_init(

@@ -5,6 +5,7 @@ use crate::live::Loaded;
 use crate::pb;
 use crate::pb::admin_service_server::AdminService;
 use crate::service::Shared;
+use crate::status::CallError;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
@@ -94,10 +95,11 @@ pub async fn reload(
             let serving = shared.live.current();
             let reason = with_causes(&e);
             tracing::warn!(error = %reason, still_serving = serving.engine.model().version(), "reload refused");
-            Err(Status::failed_precondition(format!(
-                "reload refused, model {} keeps serving: {reason}",
-                serving.engine.model().version()
-            )))
+            Err(CallError::ReloadRefused {
+                serving: serving.engine.model().version().to_string(),
+                reason,
+            }
+            .into())
         }
     }
 }

@@ -7,7 +7,8 @@ use crate::live::{Live, Loaded};
 use crate::metrics::ServerMetrics;
 use crate::pb;
 use crate::pb::router_service_server::RouterService;
-use pr_router::{HandlingRole, Level, LocalitySource, Petition, RouteError, Routing, UnitRule};
+use crate::status::CallError;
+use pr_router::{HandlingRole, Level, LocalitySource, Petition, Routing, UnitRule};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -124,11 +125,7 @@ impl Shared {
                     },
                     top_k as usize,
                 )
-                .map_err(|e| match e {
-                    RouteError::EmptyText => Status::invalid_argument(
-                        "the petition has no text left after removing markup and whitespace: send the petition text in `content`",
-                    ),
-                })?;
+                .map_err(CallError::from)?;
             let elapsed = start.elapsed();
             let top = routing.suggestions.first().map(|s| s.code.as_str());
             span.record("department", top.unwrap_or(""));
@@ -170,18 +167,16 @@ impl Shared {
             + 'static,
     ) -> Result<T, Status> {
         if self.feedback.is_none() {
-            return Err(Status::failed_precondition(
-                "this server keeps no feedback store: start it with --feedback-store sqlite:PATH",
-            ));
+            return Err(CallError::NoStore.into());
         }
         let shared = self.clone();
-        tokio::task::spawn_blocking(move || {
+        let stored = tokio::task::spawn_blocking(move || {
             let feedback = shared.feedback.as_ref().expect("checked above");
             work(&shared, feedback)
         })
         .await
-        .map_err(|e| Status::internal(format!("the feedback task failed: {e}")))?
-        .map_err(|e| Status::unavailable(format!("the feedback store failed: {e}; retry later")))
+        .map_err(CallError::from)?;
+        Ok(stored.map_err(CallError::from)?)
     }
 
     /// Queues a routed petition with a request id for its outcome, when a store is configured.

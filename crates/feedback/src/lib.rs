@@ -134,6 +134,52 @@ pub enum FeedbackError {
     },
 }
 
+/// Where a feedback store lives, checked before any connection is tried.
+#[derive(Clone, PartialEq, Eq)]
+pub enum StoreUrl {
+    /// `sqlite:PATH`: an embedded database file.
+    Sqlite(std::path::PathBuf),
+    /// `postgres://…` or `postgresql://…`: a PostgreSQL server, URL as given.
+    Postgres(String),
+}
+
+impl std::str::FromStr for StoreUrl {
+    type Err = FeedbackError;
+    fn from_str(url: &str) -> Result<StoreUrl, FeedbackError> {
+        if let Some(path) = url.strip_prefix("sqlite:").filter(|p| !p.is_empty()) {
+            Ok(StoreUrl::Sqlite(path.into()))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(StoreUrl::Postgres(url.to_string()))
+        } else {
+            Err(FeedbackError::Url(redact_url(url)))
+        }
+    }
+}
+
+impl StoreUrl {
+    /// The URL as given, password included: to connect, never to print.
+    pub fn as_given(&self) -> String {
+        match self {
+            StoreUrl::Sqlite(path) => format!("sqlite:{}", path.display()),
+            StoreUrl::Postgres(url) => url.clone(),
+        }
+    }
+}
+
+/// As given, password included: settings are merged through serde (never printed).
+impl Serialize for StoreUrl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.as_given())
+    }
+}
+
+/// Redacted ([`redact_url`]): a store URL may carry a password.
+impl std::fmt::Debug for StoreUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redact_url(&self.as_given()))
+    }
+}
+
 /// The feedback store.
 pub struct Store {
     /// The URL without credentials, for messages.
@@ -163,12 +209,9 @@ impl Store {
     /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`. Blocking: call it off async workers.
     pub fn open(url: &str) -> Result<Store, FeedbackError> {
         let name = redact_url(url);
-        let backend = if let Some(path) = url.strip_prefix("sqlite:").filter(|p| !p.is_empty()) {
-            Backend::sqlite(std::path::Path::new(path))
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Backend::postgres(url)
-        } else {
-            return Err(FeedbackError::Url(name));
+        let backend = match url.parse()? {
+            StoreUrl::Sqlite(path) => Backend::sqlite(&path),
+            StoreUrl::Postgres(url) => Backend::postgres(&url),
         }
         .map_err(|error| FeedbackError::Database {
             store: name.clone(),

@@ -45,7 +45,7 @@ fn harness() -> &'static Harness {
         let root = workspace();
         let settings = pr_server::Settings {
             addr: Some(([127, 0, 0, 1], 0).into()),
-            metrics_addr: Some("off".into()),
+            metrics_addr: Some(pr_server::OrOff::Off),
             ..pr_server::Settings::default()
         };
         let config = settings

@@ -1,21 +1,27 @@
-//! Server configuration: every setting can come from a flag, an environment variable or a TOML
-//! file; the caller merges them (flags over environment over file) into [`Settings`], and
-//! [`Settings::resolve`] fills the rest with defaults.
+//! Server configuration. Every setting is declared once, in [`Settings`], with its type: the
+//! same declaration gives the flag, the environment variable and the TOML file key. The
+//! caller merges them (flags over environment over file, [`Settings::or`]) and
+//! [`Settings::resolve`] fills the rest with defaults and checks how settings go together.
 
-use serde::Deserialize;
+use pr_feedback::StoreUrl;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt::Display;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::Duration;
 
 /// Log line format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
+    /// Human-readable lines (tracing's default format).
     Text,
+    /// One JSON object per line, for log collectors.
     Json,
 }
 
-impl std::str::FromStr for LogFormat {
+impl FromStr for LogFormat {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         match s {
@@ -26,68 +32,190 @@ impl std::str::FromStr for LogFormat {
     }
 }
 
-/// Settings as given, each optional; also the shape of the TOML configuration file.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// A setting that can be switched off: `off`, or a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrOff<T> {
+    /// Written `off`.
+    Off,
+    /// Any other text, parsed as `T`.
+    On(T),
+}
+
+impl<T: FromStr> FromStr for OrOff<T>
+where
+    T::Err: Display,
+{
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "off" => Ok(OrOff::Off),
+            _ => s.parse().map(OrOff::On).map_err(|e| format!("{e}; or off")),
+        }
+    }
+}
+
+impl<T: Serialize> Serialize for OrOff<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            OrOff::Off => serializer.serialize_str("off"),
+            OrOff::On(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de, T: FromStr> Deserialize<'de> for OrOff<T>
+where
+    T::Err: Display,
+{
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        from_text(deserializer)
+    }
+}
+
+/// A length of time, written as humans do: `500ms`, `2s`, `1m`, `180days`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span(pub Duration);
+
+impl FromStr for Span {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        humantime::parse_duration(s)
+            .map(Span)
+            .map_err(|e| format!("{e}; write e.g. 500ms, 2s or 1m"))
+    }
+}
+
+impl Serialize for Span {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&humantime::format_duration(self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Span {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        from_text(deserializer)
+    }
+}
+
+/// A value the file writes as text, parsed as the flag's is.
+fn from_text<'de, D: Deserializer<'de>, T: FromStr>(deserializer: D) -> Result<T, D::Error>
+where
+    T::Err: Display,
+{
+    let text = String::deserialize(deserializer)?;
+    text.parse().map_err(serde::de::Error::custom)
+}
+
+/// Every server setting, each optional: `--max-batch` on the command line,
+/// `PETITION_ROUTER_MAX_BATCH` in the environment, `max_batch` in the TOML file.
+#[derive(Debug, Clone, Default, clap::Args, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-    /// gRPC listen address.
+    /// gRPC listen address [default: 127.0.0.1:50051].
+    #[arg(long, env = "PETITION_ROUTER_ADDR")]
     pub addr: Option<SocketAddr>,
-    /// Prometheus metrics listen address, or "off".
-    pub metrics_addr: Option<String>,
+    /// Prometheus metrics address (HTTP, /metrics and /healthz), or off [default:
+    /// 127.0.0.1:9464].
+    #[arg(long, env = "PETITION_ROUTER_METRICS_ADDR")]
+    pub metrics_addr: Option<OrOff<SocketAddr>>,
+    /// Model file [default: the shipped models/default.model].
+    #[arg(long, env = "PETITION_ROUTER_MODEL")]
     pub model: Option<PathBuf>,
+    /// Keyword-list directory [default: the shipped keyword-lists/].
+    #[arg(long, env = "PETITION_ROUTER_CATALOGUE")]
     pub catalogue: Option<PathBuf>,
-    /// Longest accepted petition content, in characters.
+    /// Longest accepted petition content, in characters [default: 32768].
+    #[arg(long, env = "PETITION_ROUTER_MAX_CONTENT_CHARS")]
     pub max_content_chars: Option<u32>,
-    /// Most petitions in one RouteBatch.
+    /// Most petitions in one RouteBatch [default: 256].
+    #[arg(long, env = "PETITION_ROUTER_MAX_BATCH")]
     pub max_batch: Option<u32>,
     /// Most petitions in the server at once (waiting for a routing thread or routed; an open
-    /// stream counts one); beyond, calls get RESOURCE_EXHAUSTED.
+    /// stream counts one) before calls get RESOURCE_EXHAUSTED [default: 1024].
+    #[arg(long, env = "PETITION_ROUTER_MAX_IN_FLIGHT")]
     pub max_in_flight: Option<u32>,
-    /// Most calls waiting for a routing thread (one per core); beyond, new calls get
-    /// RESOURCE_EXHAUSTED at once, so that accepted calls keep a bounded latency.
+    /// Most calls waiting for a routing thread (one per core) before new ones get
+    /// RESOURCE_EXHAUSTED at once, so that accepted calls keep a bounded latency [default: 64].
+    #[arg(long, env = "PETITION_ROUTER_MAX_QUEUED")]
     pub max_queued: Option<u32>,
-    /// Largest gRPC message accepted or sent, in bytes.
+    /// Largest gRPC message, in bytes [default: 16 MiB].
+    #[arg(long, env = "PETITION_ROUTER_MAX_MESSAGE_BYTES")]
     pub max_message_bytes: Option<u32>,
-    /// On shutdown, how long health reports NOT_SERVING before the listener closes, so that
-    /// load balancers stop sending (e.g. "2s").
-    pub drain_delay: Option<String>,
-    /// On shutdown, how long calls in flight may take to finish (e.g. "20s").
-    pub shutdown_timeout: Option<String>,
+    /// On shutdown, how long health says NOT_SERVING before the listener closes, so that load
+    /// balancers stop sending [default: 1s].
+    #[arg(long, env = "PETITION_ROUTER_DRAIN_DELAY")]
+    pub drain_delay: Option<Span>,
+    /// On shutdown, how long calls in flight may take to finish [default: 20s].
+    #[arg(long, env = "PETITION_ROUTER_SHUTDOWN_TIMEOUT")]
+    pub shutdown_timeout: Option<Span>,
+    /// Log format: text or json [default: text]; the level comes from RUST_LOG [default: info].
+    #[arg(long, env = "PETITION_ROUTER_LOG_FORMAT")]
     pub log_format: Option<LogFormat>,
-    /// Feedback store URL (`sqlite:PATH`), or "off".
-    pub feedback_store: Option<String>,
-    /// How long routed petitions are kept for their outcome (e.g. "180days").
-    pub feedback_retention: Option<String>,
-    /// TLS on the gRPC port: the server's certificate chain and private key (PEM).
+    /// Keep routed petitions with a request id for RecordOutcome: sqlite:PATH,
+    /// postgres://USER@HOST/DATABASE, or off [default: off].
+    #[arg(long, env = "PETITION_ROUTER_FEEDBACK_STORE")]
+    pub feedback_store: Option<OrOff<StoreUrl>>,
+    /// How long routed petitions are kept for their outcome [default: 180days].
+    #[arg(long, env = "PETITION_ROUTER_FEEDBACK_RETENTION")]
+    pub feedback_retention: Option<Span>,
+    /// TLS on the gRPC port: certificate chain (PEM); needs --tls-key.
+    #[arg(long, env = "PETITION_ROUTER_TLS_CERT")]
     pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, env = "PETITION_ROUTER_TLS_KEY")]
     pub tls_key: Option<PathBuf>,
-    /// Mutual TLS: clients must present a certificate signed by this CA (PEM).
+    /// Mutual TLS: only clients with a certificate signed by this CA (PEM) may connect.
+    #[arg(long, env = "PETITION_ROUTER_TLS_CLIENT_CA")]
     pub tls_client_ca: Option<PathBuf>,
-    /// Bearer tokens AdminService accepts, one per line.
+    /// Bearer tokens for AdminService, one per line [default: AdminService answers local
+    /// callers only].
+    #[arg(long, env = "PETITION_ROUTER_ADMIN_TOKEN_FILE")]
     pub admin_token_file: Option<PathBuf>,
-    /// Under mutual TLS, client certificates whose subject common name (CN) is listed here may
-    /// call AdminService without a token.
+    /// Under mutual TLS, client certificate common names (CN) that may call AdminService
+    /// without a token (comma-separated).
+    #[arg(
+        long,
+        env = "PETITION_ROUTER_ADMIN_CLIENT_NAMES",
+        value_delimiter = ','
+    )]
     pub admin_client_names: Option<Vec<String>>,
-    /// Bearer tokens RouterService requires, one per line; unset: RouterService is open.
+    /// Bearer tokens RouterService requires, one per line [default: RouterService is open].
+    #[arg(long, env = "PETITION_ROUTER_CLIENT_TOKEN_FILE")]
     pub client_token_file: Option<PathBuf>,
-    /// The directory ReloadModel may load model files and keyword lists from.
+    /// Directory ReloadModel may load model files and keyword lists from [default: none;
+    /// ReloadModel only re-reads the files being served].
+    #[arg(long, env = "PETITION_ROUTER_MODEL_DIR")]
     pub model_dir: Option<PathBuf>,
 }
 
 /// A setting that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The TOML configuration file cannot be read.
     #[error("cannot read configuration file {path}")]
     Read {
+        /// The configuration file.
         path: PathBuf,
+        /// What the operating system said.
         source: std::io::Error,
     },
+    /// The configuration file is not valid TOML or has an unknown key or a mistyped value.
     #[error("configuration file {path} is invalid: {message}")]
-    Parse { path: PathBuf, message: String },
+    Parse {
+        /// The configuration file.
+        path: PathBuf,
+        /// The TOML parser's message, with line and column.
+        message: String,
+    },
+    /// A setting's value cannot be used (zero limit, unparsable duration or address, TLS
+    /// half configured, …).
     #[error("{setting} {value:?} is invalid: {reason}")]
     Invalid {
+        /// The setting's name as in the file (`max_batch`, `drain_delay`, …).
         setting: &'static str,
+        /// The value given (empty when the problem is a missing companion setting).
         value: String,
+        /// What is wrong and what would be accepted.
         reason: String,
     },
 }
@@ -95,47 +223,73 @@ pub enum ConfigError {
 /// The resolved configuration of one server.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// gRPC listen address (default 127.0.0.1:50051).
     pub addr: SocketAddr,
+    /// Prometheus `/metrics` and `/healthz` listen address (default 127.0.0.1:9464); `None`:
+    /// no metrics server.
     pub metrics_addr: Option<SocketAddr>,
+    /// Model file loaded at start and read again on reload.
     pub model: PathBuf,
+    /// Keyword-list directory loaded at start and read again on reload.
     pub catalogue: PathBuf,
+    /// Request limits, with their defaults filled in.
     pub limits: Limits,
+    /// On shutdown, how long health reports NOT_SERVING before the listener closes.
     pub drain_delay: Duration,
+    /// On shutdown, how long calls in flight may take to finish after the listener closes.
     pub shutdown_timeout: Duration,
+    /// Log line format on standard error.
     pub log_format: LogFormat,
     /// Where routed petitions and outcomes are kept; `None`: nowhere.
-    pub feedback_store: Option<String>,
+    pub feedback_store: Option<StoreUrl>,
+    /// How long routed petitions are kept for their outcome before being purged.
     pub feedback_retention: Duration,
     /// TLS on the gRPC port, if configured.
     pub tls: Option<TlsFiles>,
+    /// Token files, admin certificate names and the reload directory.
     pub access: AccessFiles,
 }
 
 /// The PEM files of the gRPC port's TLS.
 #[derive(Debug, Clone)]
 pub struct TlsFiles {
+    /// The server's certificate chain.
     pub cert: PathBuf,
+    /// The certificate's private key.
     pub key: PathBuf,
+    /// The CA that must have signed client certificates (mutual TLS); `None`: no client
+    /// certificates asked for.
     pub client_ca: Option<PathBuf>,
 }
 
-/// Who may call what (read and checked by [`crate::auth::Access::load`]).
+/// Who may call what: the files are read and checked when the server starts (a token file
+/// must hold a token, the model directory must be a directory).
 #[derive(Debug, Clone, Default)]
 pub struct AccessFiles {
+    /// Bearer tokens AdminService accepts, one per line.
     pub admin_token_file: Option<PathBuf>,
+    /// Client certificate common names (CN) admitted to AdminService under mutual TLS.
     pub admin_client_names: Vec<String>,
+    /// Bearer tokens RouterService requires, one per line; `None`: RouterService is open.
     pub client_token_file: Option<PathBuf>,
+    /// The directory ReloadModel may load files from; `None`: only the served files.
     pub model_dir: Option<PathBuf>,
 }
 
 /// Request limits, also reported to clients by ListDepartments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
+    /// Longest accepted petition content, in characters (default 32,768).
     pub max_content_chars: u32,
+    /// Most petitions in one RouteBatch (default 256).
     pub max_batch: u32,
+    /// Largest `top_k` a request may ask for (20, not configurable).
     pub max_top_k: u32,
+    /// Most petitions in the server at once (default 1,024); beyond, RESOURCE_EXHAUSTED.
     pub max_in_flight: u32,
+    /// Most calls waiting for a routing thread (default 64); beyond, RESOURCE_EXHAUSTED.
     pub max_queued: u32,
+    /// Largest gRPC message accepted or sent, in bytes (default 16 MiB).
     pub max_message_bytes: u32,
 }
 
@@ -155,31 +309,21 @@ impl Settings {
         })
     }
 
-    /// Each setting of `self`, else of `lower`.
+    /// Each setting of `self`, else of `lower`: set values of `self` replace those of
+    /// `lower`, key by key, so that no setting needs a line of its own here.
     pub fn or(self, lower: Settings) -> Settings {
-        Settings {
-            addr: self.addr.or(lower.addr),
-            metrics_addr: self.metrics_addr.or(lower.metrics_addr),
-            model: self.model.or(lower.model),
-            catalogue: self.catalogue.or(lower.catalogue),
-            max_content_chars: self.max_content_chars.or(lower.max_content_chars),
-            max_batch: self.max_batch.or(lower.max_batch),
-            max_in_flight: self.max_in_flight.or(lower.max_in_flight),
-            max_queued: self.max_queued.or(lower.max_queued),
-            max_message_bytes: self.max_message_bytes.or(lower.max_message_bytes),
-            drain_delay: self.drain_delay.or(lower.drain_delay),
-            shutdown_timeout: self.shutdown_timeout.or(lower.shutdown_timeout),
-            log_format: self.log_format.or(lower.log_format),
-            feedback_store: self.feedback_store.or(lower.feedback_store),
-            feedback_retention: self.feedback_retention.or(lower.feedback_retention),
-            tls_cert: self.tls_cert.or(lower.tls_cert),
-            tls_key: self.tls_key.or(lower.tls_key),
-            tls_client_ca: self.tls_client_ca.or(lower.tls_client_ca),
-            admin_token_file: self.admin_token_file.or(lower.admin_token_file),
-            admin_client_names: self.admin_client_names.or(lower.admin_client_names),
-            client_token_file: self.client_token_file.or(lower.client_token_file),
-            model_dir: self.model_dir.or(lower.model_dir),
+        let as_map = |s: Settings| match serde_json::to_value(s) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => unreachable!("settings serialise to a JSON object"),
+        };
+        let mut merged = as_map(lower);
+        for (key, value) in as_map(self) {
+            if !value.is_null() {
+                merged.insert(key, value);
+            }
         }
+        serde_json::from_value(serde_json::Value::Object(merged))
+            .expect("settings read back what they wrote")
     }
 
     /// Fills unset settings with defaults (`default_model` and `default_catalogue` are the
@@ -189,14 +333,10 @@ impl Settings {
         default_model: PathBuf,
         default_catalogue: PathBuf,
     ) -> Result<Config, ConfigError> {
-        let metrics_addr = match self.metrics_addr.as_deref() {
+        let metrics_addr = match self.metrics_addr {
             None => Some(SocketAddr::from(([127, 0, 0, 1], 9464))),
-            Some("off") => None,
-            Some(a) => Some(a.parse().map_err(|e| ConfigError::Invalid {
-                setting: "metrics_addr",
-                value: a.to_string(),
-                reason: format!("{e}; use HOST:PORT or off"),
-            })?),
+            Some(OrOff::Off) => None,
+            Some(OrOff::On(addr)) => Some(addr),
         };
         let limits = Limits {
             max_content_chars: positive("max_content_chars", self.max_content_chars, 32_768)?,
@@ -243,19 +383,18 @@ impl Settings {
             model: self.model.unwrap_or(default_model),
             catalogue: self.catalogue.unwrap_or(default_catalogue),
             limits,
-            drain_delay: duration("drain_delay", self.drain_delay, Duration::from_secs(1))?,
-            shutdown_timeout: duration(
-                "shutdown_timeout",
-                self.shutdown_timeout,
-                Duration::from_secs(20),
-            )?,
+            drain_delay: self.drain_delay.map_or(Duration::from_secs(1), |s| s.0),
+            shutdown_timeout: self
+                .shutdown_timeout
+                .map_or(Duration::from_secs(20), |s| s.0),
             log_format: self.log_format.unwrap_or(LogFormat::Text),
-            feedback_store: self.feedback_store.filter(|s| s != "off"),
-            feedback_retention: duration(
-                "feedback_retention",
-                self.feedback_retention,
-                Duration::from_secs(180 * 24 * 3600),
-            )?,
+            feedback_store: match self.feedback_store {
+                Some(OrOff::On(url)) => Some(url),
+                Some(OrOff::Off) | None => None,
+            },
+            feedback_retention: self
+                .feedback_retention
+                .map_or(Duration::from_secs(180 * 24 * 3600), |s| s.0),
             tls,
             access: AccessFiles {
                 admin_token_file: self.admin_token_file,
@@ -276,21 +415,6 @@ fn positive(setting: &'static str, value: Option<u32>, default: u32) -> Result<u
             reason: "must be at least 1".into(),
         }),
         Some(v) => Ok(v),
-    }
-}
-
-fn duration(
-    setting: &'static str,
-    value: Option<String>,
-    default: Duration,
-) -> Result<Duration, ConfigError> {
-    match value {
-        None => Ok(default),
-        Some(v) => humantime::parse_duration(&v).map_err(|e| ConfigError::Invalid {
-            setting,
-            value: v.clone(),
-            reason: format!("{e}; write e.g. 500ms, 2s or 1m"),
-        }),
     }
 }
 
@@ -320,16 +444,69 @@ mod tests {
     }
 
     #[test]
+    fn typed_values_survive_the_merge() {
+        let file: Settings = toml::from_str(
+            "drain_delay = \"250ms\"\nfeedback_store = \"sqlite:/tmp/fb.db\"\nadmin_client_names = [\"ops\"]\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"\ntls_client_ca = \"ca.pem\"",
+        )
+        .unwrap();
+        let flags = Settings {
+            feedback_retention: Some("7days".parse().unwrap()),
+            metrics_addr: Some(OrOff::On(([0, 0, 0, 0], 9000).into())),
+            ..Settings::default()
+        };
+        let merged = flags.or(file);
+        assert_eq!(merged.drain_delay, Some(Span(Duration::from_millis(250))));
+        assert_eq!(merged.admin_client_names, Some(vec!["ops".to_string()]));
+        let (m, c) = defaults();
+        let config = merged.resolve(m, c).unwrap();
+        assert_eq!(
+            config.feedback_store,
+            Some(StoreUrl::Sqlite("/tmp/fb.db".into()))
+        );
+        assert_eq!(
+            config.feedback_retention,
+            Duration::from_secs(7 * 24 * 3600)
+        );
+        assert_eq!(config.metrics_addr.unwrap().to_string(), "0.0.0.0:9000");
+    }
+
+    /// The settings as the command line sees them.
+    #[derive(clap::Parser)]
+    struct Flags {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    #[test]
+    fn flags_take_the_same_typed_values_and_name_the_flag_when_wrong() {
+        use clap::Parser;
+        let flags =
+            Flags::try_parse_from(["serve", "--drain-delay", "2s", "--metrics-addr", "off"])
+                .unwrap()
+                .settings;
+        assert_eq!(flags.drain_delay, Some(Span(Duration::from_secs(2))));
+        assert_eq!(flags.metrics_addr, Some(OrOff::Off));
+        let e = Flags::try_parse_from(["serve", "--feedback-store", "mysql://x"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("--feedback-store") && e.contains("sqlite:PATH"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn bad_values_name_the_setting() {
         let (m, c) = defaults();
-        let e = Settings {
-            drain_delay: Some("soon".into()),
-            ..Settings::default()
-        }
-        .resolve(m.clone(), c.clone())
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("drain_delay") && e.contains("soon"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(&path, "drain_delay = \"soon\"\n").unwrap();
+        let e = Settings::from_file(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("drain_delay") && e.contains("soon") && e.contains("2s"),
+            "{e}"
+        );
         let e = Settings {
             max_in_flight: Some(0),
             ..Settings::default()

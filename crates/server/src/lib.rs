@@ -28,6 +28,6 @@ pub mod pb {
 }
 
 pub use auth::AccessError;
-pub use config::{AccessFiles, Config, ConfigError, LogFormat, Settings, TlsFiles};
+pub use config::{AccessFiles, Config, ConfigError, LogFormat, OrOff, Settings, Span, TlsFiles};
 pub use live::{EngineLoadError, Live, Loaded};
 pub use server::{serve, Bound, ServeError};

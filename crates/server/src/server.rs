@@ -24,34 +24,52 @@ use tonic_health::ServingStatus;
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    /// The model or keyword lists given at start-up are refused.
     #[error("cannot load the model and catalogue")]
     Load(#[from] EngineLoadError),
+    /// The gRPC or metrics address cannot be listened on (in use, not local, no permission).
     #[error("cannot listen on {addr}")]
     Bind {
+        /// The address asked for.
         addr: SocketAddr,
+        /// What the operating system said.
         source: std::io::Error,
     },
+    /// `--feedback-store` is configured but cannot be opened.
     #[error("cannot open the feedback store")]
     Feedback(#[from] pr_feedback::FeedbackError),
+    /// The SIGHUP / SIGTERM handlers cannot be installed.
     #[error("cannot handle signals: {0}")]
     Signals(std::io::Error),
+    /// The reflection service cannot be built from the descriptor set.
     #[error("cannot build the reflection service")]
     Reflection(#[from] tonic_reflection::server::Error),
+    /// tonic's server stopped with an error.
     #[error("the gRPC server failed")]
     Transport(#[from] tonic::transport::Error),
+    /// A task of the server panicked: loading the engine, opening the feedback store, the
+    /// gRPC server itself or the final flush of the feedback store.
     #[error("the server task failed")]
     Task(#[from] tokio::task::JoinError),
+    /// A TLS certificate, key or CA file cannot be read.
     #[error("cannot read TLS file {path}")]
     TlsFile {
+        /// The PEM file.
         path: std::path::PathBuf,
+        /// What the operating system said.
         source: std::io::Error,
     },
+    /// The certificate and key were read but rustls refuses them (not PEM, not a pair, …).
     #[error("TLS certificate {cert} with key {key} cannot be used")]
     Tls {
+        /// The certificate chain file.
         cert: std::path::PathBuf,
+        /// The private key file.
         key: std::path::PathBuf,
+        /// tonic's TLS error.
         source: tonic::transport::Error,
     },
+    /// A token file or the model directory cannot be used.
     #[error("cannot set up access control")]
     Access(#[from] crate::auth::AccessError),
 }
@@ -59,7 +77,9 @@ pub enum ServeError {
 /// Where a started server listens.
 #[derive(Debug, Clone, Copy)]
 pub struct Bound {
+    /// The gRPC address actually bound (the real port when port 0 was asked for).
     pub grpc: SocketAddr,
+    /// The metrics address actually bound; `None` when metrics are off.
     pub metrics: Option<SocketAddr>,
 }
 
@@ -85,7 +105,7 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
     let feedback = match &config.feedback_store {
         Some(url) => {
             // Blocking (the PostgreSQL client runs its own runtime): off the async workers.
-            let url = url.clone();
+            let url = url.as_given();
             let store =
                 tokio::task::spawn_blocking(move || pr_feedback::Store::open(&url)).await??;
             tracing::info!(retention = ?config.feedback_retention, "feedback store open");

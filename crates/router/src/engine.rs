@@ -45,7 +45,10 @@ impl Default for EngineOptions {
 /// A petition to route.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Petition<'a> {
+    /// The petition's title (标题 / 留言主题), or `""`; routed together with the content.
     pub title: &'a str,
+    /// The petition's text (内容 / 诉求内容); the petition is refused when title and content
+    /// are both blank.
     pub content: &'a str,
     /// The place the intake desk knows the petition comes from (district, county or town),
     /// or `""`. It decides the locality for its level (属地管理); the text's places stay
@@ -56,14 +59,19 @@ pub struct Petition<'a> {
 /// A matched duty keyword.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KeywordEvidence {
+    /// The keyword in normalised form, as listed in the department's file.
     pub keyword: String,
+    /// Its weight in that file; negative for a negative keyword (one pointing elsewhere).
     pub weight: f32,
 }
 
 /// One suggested department.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suggestion {
+    /// The department's code; for a unit the catalogue does not list (a label of the history,
+    /// or a unit declared in `catalogue.toml`), the unit's name.
     pub code: String,
+    /// The department's official name; the unit's name for a unit outside the catalogue.
     pub name: String,
     /// Calibrated confidence in `0..=1`; suggestions' confidences sum to at most one.
     pub confidence: f32,
@@ -79,6 +87,7 @@ pub struct Suggestion {
     /// The unit's place: its division's full name and 12-digit code; empty for a city-level
     /// unit of a catalogue without a jurisdiction.
     pub place: String,
+    /// The 12-digit statistical code of [`Suggestion::place`]; empty when `place` is.
     pub place_code: String,
     /// Which rule chose this unit (see [`UnitRule`]).
     pub rule: UnitRule,
@@ -151,6 +160,7 @@ pub struct PlaceEvidence {
     pub text: String,
     /// Character offsets in the analysed text (normalised title, newline, content).
     pub start: usize,
+    /// Character offset just past the words (exclusive).
     pub end: usize,
     /// The division they name (12 digits).
     pub code: String,
@@ -159,7 +169,10 @@ pub struct PlaceEvidence {
 /// A division, by code and full names from the province down.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Place {
+    /// Province-level division (省, 自治区, or a municipality such as 北京市); empty when
+    /// no place is known.
     pub province: String,
+    /// Prefecture-level division (地级市, 地区, 自治州, 盟); empty when not determined.
     pub city: String,
     /// District, county or county-level city.
     pub district: String,
@@ -175,6 +188,7 @@ pub struct Locality {
     /// The deepest place determined; all empty when none.
     #[serde(flatten)]
     pub place: Place,
+    /// Where `place` came from: the region hint, the text, the model, or nowhere.
     pub source: LocalitySource,
     /// The places named in the text that support it (or that the text names besides a hint).
     pub evidence: Vec<PlaceEvidence>,
@@ -186,13 +200,18 @@ pub struct Locality {
 /// A petition term with its contribution to the model score.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelTerm {
+    /// The petition's words behind one feature (a word, word pair or run of at least two
+    /// characters), as they appear in the normalised text.
     pub term: String,
+    /// The feature's contribution to the label's score before calibration (value × idf ×
+    /// weight, on the unit-length document); larger pushes harder.
     pub weight: f32,
 }
 
 /// The answer for one petition.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Routing {
+    /// The units suggested, best first, at most the `top_k` asked for.
     pub suggestions: Vec<Suggestion>,
     /// The best model label (a category such as 城乡建设, or a department label).
     pub category: String,
@@ -202,7 +221,9 @@ pub struct Routing {
     pub analysed_chars: usize,
     /// True when the petition was longer than the analysed maximum.
     pub truncated: bool,
+    /// The serving model's version (a checksum of its file), for tracing an answer back.
     pub model_version: String,
+    /// The keyword lists' version (a checksum of their files).
     pub catalogue_version: String,
     /// The petition's place and how it was found.
     pub locality: Locality,
@@ -223,6 +244,8 @@ pub struct RankedLabels {
 /// Why a petition cannot be routed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RouteError {
+    /// Title and content normalise to nothing: there is nothing to route on, and a guess
+    /// would look like an answer.
     #[error("the petition has no text: title and content are empty or whitespace only")]
     EmptyText,
 }
@@ -230,13 +253,21 @@ pub enum RouteError {
 /// Why an engine cannot be assembled from a model and a catalogue.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EngineError {
+    /// The model's fusion layer was fitted on other inputs than this build computes: the
+    /// model was trained by another version.
     #[error("the model's fusion layer expects inputs {found:?}, this build computes {expected:?}: retrain the model")]
     FusionInputs {
+        /// The fusion inputs the model file names.
         found: Vec<String>,
+        /// The fusion inputs this build computes.
         expected: Vec<String>,
     },
+    /// The gazetteer's place matcher for the jurisdiction and the catalogue's place names
+    /// cannot be built; holds the gazetteer's error.
     #[error("the place matcher cannot be built: {0}")]
     Places(String),
+    /// The model's line head and its labels disagree: the file was not written by this
+    /// version's `train`.
     #[error("the model's line head names a line of duty that none of its labels has: the file was not made by this version's train; retrain the model")]
     LineHead,
 }
@@ -477,7 +508,7 @@ impl Engine {
                 .zip(&b.confidences)
                 .map(|(c, &p)| (c.label, p))
                 .collect();
-            ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            ranked.sort_by(best_first);
             Ok(RankedLabels {
                 labels: ranked,
                 district,
@@ -704,12 +735,14 @@ impl Engine {
                 }
             })
             .collect();
+        // The best label by the same rule as `rank_labels`, so that route and eval agree on ties.
         let category = b
             .candidates
             .iter()
             .zip(&b.confidences)
-            .max_by(|x, y| x.1.total_cmp(y.1))
-            .map(|(c, _)| self.label_name(c.label).to_string())
+            .map(|(c, &p)| (c.label, p))
+            .min_by(best_first)
+            .map(|(label, _)| self.label_name(label).to_string())
             .unwrap_or_default();
         self.assign_roles(&mut suggestions, &per_target, &b.keywords.scores);
         Routing {
@@ -725,6 +758,12 @@ impl Engine {
             warnings: b.warnings.clone(),
         }
     }
+}
+
+/// Orders `(label, confidence)` pairs best first: higher confidence, then (on a tie) the
+/// lower label number. Evaluation and the routed category both use it.
+fn best_first(a: &(usize, f32), b: &(usize, f32)) -> std::cmp::Ordering {
+    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
 }
 
 /// Per-petition sums of the model's probabilities by line of duty and by district.
@@ -747,7 +786,8 @@ impl Masses {
         let best = districts
             .iter()
             .enumerate()
-            .max_by(|a, b| a.1.total_cmp(b.1))?;
+            // The first of equal shares, as everywhere else.
+            .reduce(|best, d| if d.1 > best.1 { d } else { best })?;
         units.district_code(best.0)
     }
 }
@@ -905,5 +945,19 @@ fn add_local_units(
                 ..Candidate::default()
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tie_tests {
+    use super::best_first;
+
+    #[test]
+    fn equal_confidences_rank_the_lower_label_first_whatever_the_order() {
+        let mut pairs = vec![(3, 0.25), (1, 0.5), (2, 0.5), (0, 0.25)];
+        pairs.sort_by(best_first);
+        assert_eq!(pairs, [(1, 0.5), (2, 0.5), (0, 0.25), (3, 0.25)]);
+        let best = [(2, 0.5), (1, 0.5)].into_iter().min_by(best_first);
+        assert_eq!(best, Some((1, 0.5)));
     }
 }

@@ -8,7 +8,7 @@ use crate::history_source::HistoryArgs;
 use crate::model_files;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use pr_catalogue::{Catalogue, SETTINGS_FILE};
+use pr_catalogue::{Catalogue, Settings, SETTINGS_FILE};
 use pr_locality::{Code, Gazetteer};
 use pr_router::proposal::{comment, propose, render, rows, Proposal, ProposedUnit, UNPLACED_FILE};
 use pr_router::UnitParser;
@@ -26,7 +26,7 @@ pub struct CatalogueArgs {
 enum CatalogueCommand {
     /// Propose a catalogue for a city from a history labelled with unit names: the base
     /// catalogue's department files, and a catalogue.toml with the jurisdiction and one
-    /// [[units]] entry per district / county or town unit; labels it cannot place go to
+    /// `[[units]]` entry per district / county or town unit; labels it cannot place go to
     /// unplaced.txt.
     FromHistory(FromHistoryArgs),
 }
@@ -67,29 +67,9 @@ fn from_history(args: FromHistoryArgs) -> Result<()> {
         None => None,
     };
     let summary = args.history.report()?;
-    // Labels as the parser sees them: trimmed, so that " 教育局" and "教育局" are one name.
-    let mut labels: BTreeMap<String, usize> = BTreeMap::new();
-    for (label, rows) in &summary.labels {
-        *labels.entry(label.trim().to_string()).or_default() += rows;
-    }
+    let labels = trimmed_labels(&summary.labels);
     let settings = base.settings();
-    let (jurisdiction, how) = match (given, settings.jurisdiction) {
-        (Some(j), _) => (j, "given with --jurisdiction"),
-        (None, Some(j)) => (j, "declared by the base catalogue"),
-        (None, None) => match pr_router::infer_jurisdiction(
-            gazetteer,
-            labels.keys().map(String::as_str),
-            &settings.place_aliases,
-        ) {
-            Some(j) => (
-                j,
-                "inferred: the city where most labels' districts and towns lie; give --jurisdiction to choose another",
-            ),
-            None => bail!(
-                "cannot infer the jurisdiction: too few labels name a district or town of one city; give --jurisdiction (e.g. 大连市)"
-            ),
-        },
-    };
+    let (jurisdiction, how) = choose_jurisdiction(gazetteer, given, settings, &labels)?;
     let jurisdiction_name = gazetteer.path_name(jurisdiction);
     eprintln!("jurisdiction: {jurisdiction_name} ({how})");
     if !settings.units.is_empty() {
@@ -126,7 +106,50 @@ fn from_history(args: FromHistoryArgs) -> Result<()> {
             args.out.display()
         )
     })?;
+    report_proposal(&args.out, &proposal, &written, &jurisdiction_name);
+    Ok(())
+}
 
+/// Rows per label as the parser sees them: trimmed, so that " 教育局" and "教育局" are one
+/// name.
+fn trimmed_labels(labels: &[(String, usize)]) -> BTreeMap<String, usize> {
+    let mut trimmed: BTreeMap<String, usize> = BTreeMap::new();
+    for (label, rows) in labels {
+        *trimmed.entry(label.trim().to_string()).or_default() += rows;
+    }
+    trimmed
+}
+
+/// The jurisdiction to propose units for, and how it was chosen: the one given, else the
+/// base catalogue's, else the city most labels' districts and towns lie in.
+fn choose_jurisdiction(
+    gazetteer: &Gazetteer,
+    given: Option<Code>,
+    settings: &Settings,
+    labels: &BTreeMap<String, usize>,
+) -> Result<(Code, &'static str)> {
+    Ok(match (given, settings.jurisdiction) {
+        (Some(j), _) => (j, "given with --jurisdiction"),
+        (None, Some(j)) => (j, "declared by the base catalogue"),
+        (None, None) => match pr_router::infer_jurisdiction(
+            gazetteer,
+            labels.keys().map(String::as_str),
+            &settings.place_aliases,
+        ) {
+            Some(j) => (
+                j,
+                "inferred: the city where most labels' districts and towns lie; give --jurisdiction to choose another",
+            ),
+            None => bail!(
+                "cannot infer the jurisdiction: too few labels name a district or town of one city; give --jurisdiction (e.g. 大连市)"
+            ),
+        },
+    })
+}
+
+/// Tells on stderr what the proposal written to `out` holds, and the first labels it could
+/// not place.
+fn report_proposal(out: &Path, proposal: &Proposal, written: &Catalogue, jurisdiction_name: &str) {
     let aliases: usize = proposal.units.iter().map(|u| u.names.len() - 1).sum();
     let places: HashSet<Code> = proposal.units.iter().map(|u| u.place).collect();
     eprintln!(
@@ -134,7 +157,7 @@ fn from_history(args: FromHistoryArgs) -> Result<()> {
         proposal.units.len(),
         places.len(),
         rows(proposal.units.iter().map(ProposedUnit::rows).sum()),
-        args.out.join(SETTINGS_FILE).display(),
+        out.join(SETTINGS_FILE).display(),
         written.departments().len(),
         written.version(),
     );
@@ -150,7 +173,7 @@ fn from_history(args: FromHistoryArgs) -> Result<()> {
             "{} labels ({}) were not placed and are listed in {}; add their units by hand, or department files for them:",
             proposal.unplaced.len(),
             rows(proposal.unplaced.iter().map(|(_, n, _)| n).sum()),
-            args.out.join(UNPLACED_FILE).display()
+            out.join(UNPLACED_FILE).display()
         );
         for (label, n, reason) in proposal.unplaced.iter().take(10) {
             eprintln!("  {label} ({}): {reason}", rows(*n));
@@ -159,7 +182,6 @@ fn from_history(args: FromHistoryArgs) -> Result<()> {
             eprintln!("  … and {} more", proposal.unplaced.len() - 10);
         }
     }
-    Ok(())
 }
 
 /// Refuses a non-empty `out` without `force`, and the base catalogue itself in any case.

@@ -33,24 +33,46 @@ pub struct Department {
 /// Why a catalogue was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogueError {
+    /// The catalogue directory cannot be listed.
     #[error("cannot read catalogue directory {path}: {error}")]
     ReadDir {
+        /// The catalogue directory.
         path: PathBuf,
+        /// What the operating system said.
         error: std::io::Error,
     },
+    /// The directory holds no department file (`catalogue.toml` does not count).
     #[error("catalogue directory {path} has no department files (*.toml)")]
-    Empty { path: PathBuf },
+    Empty {
+        /// The catalogue directory.
+        path: PathBuf,
+    },
+    /// A department file or `catalogue.toml` cannot be read.
     #[error("cannot read {path}: {error}")]
     ReadFile {
+        /// The file.
         path: PathBuf,
+        /// What the operating system said.
         error: std::io::Error,
     },
+    /// The Aho-Corasick automaton over all keywords could not be built (too many or too long
+    /// keywords for its limits).
     #[error("{}: the keyword automaton cannot be built: {reason}", path.display())]
-    Automaton { path: PathBuf, reason: String },
+    Automaton {
+        /// The catalogue directory.
+        path: PathBuf,
+        /// aho-corasick's build error.
+        reason: String,
+    },
+    /// A file's content is refused: TOML syntax, an unknown field, a value out of range, or a
+    /// code, name or alias another department already claims.
     #[error("{}:{line}: {message}", path.display())]
     Invalid {
+        /// The file at fault.
         path: PathBuf,
+        /// 1-based line of the offending value.
         line: usize,
+        /// What is wrong and, where it helps, how to fix it.
         message: String,
     },
 }
@@ -153,22 +175,7 @@ fn parse_department(src: &Source) -> Result<(Department, Vec<(String, usize)>), 
         src.error(offset, e.message().trim().to_string())
     })?;
 
-    let code = raw.code.get_ref().trim();
-    if !valid_code(code) {
-        return Err(src.error(
-            raw.code.span().start,
-            format!(
-                "code '{code}' must be 2-32 characters of a-z, 0-9 and _, starting with a letter"
-            ),
-        ));
-    }
-    let stem = src.path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-    if stem != code {
-        return Err(src.error(
-            raw.code.span().start,
-            format!("code '{code}' must match the file name: rename the file to {code}.toml"),
-        ));
-    }
+    let code = department_code(src, &raw.code)?;
     let name = non_empty(src, &raw.name, "name")?;
     let summary = non_empty(src, &raw.summary, "summary")?;
 
@@ -176,33 +183,8 @@ fn parse_department(src: &Source) -> Result<(Department, Vec<(String, usize)>), 
         (code.to_string(), raw.code.span().start),
         (name.clone(), raw.name.span().start),
     ];
-    let mut aliases = Vec::with_capacity(raw.aliases.len());
-    for alias in &raw.aliases {
-        let a = non_empty(src, alias, "alias")?;
-        if names.iter().any(|(n, _)| *n == a) {
-            return Err(src.error(alias.span().start, format!("alias '{a}' is listed twice")));
-        }
-        names.push((a.clone(), alias.span().start));
-        aliases.push(a);
-    }
-
-    if raw.categories.get_ref().is_empty() {
-        return Err(src.error(
-            raw.categories.span().start,
-            "categories is empty: list the history labels (事项分类) this department handles",
-        ));
-    }
-    let mut categories: Vec<String> = Vec::new();
-    for c in raw.categories.get_ref() {
-        let c_text = non_empty(src, c, "category")?;
-        if categories.contains(&c_text) {
-            return Err(src.error(
-                c.span().start,
-                format!("category '{c_text}' is listed twice"),
-            ));
-        }
-        categories.push(c_text);
-    }
+    let aliases = department_aliases(src, &raw.aliases, &mut names)?;
+    let categories = department_categories(src, &raw.categories)?;
 
     if raw.keywords.get_ref().is_empty() {
         return Err(src.error(
@@ -227,6 +209,71 @@ fn parse_department(src: &Source) -> Result<(Department, Vec<(String, usize)>), 
         },
         names,
     ))
+}
+
+/// The department's code, trimmed: well-formed and the same as the file's name.
+fn department_code<'r>(src: &Source, raw: &'r Spanned<String>) -> Result<&'r str, CatalogueError> {
+    let code = raw.get_ref().trim();
+    if !valid_code(code) {
+        return Err(src.error(
+            raw.span().start,
+            format!(
+                "code '{code}' must be 2-32 characters of a-z, 0-9 and _, starting with a letter"
+            ),
+        ));
+    }
+    let stem = src.path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    if stem != code {
+        return Err(src.error(
+            raw.span().start,
+            format!("code '{code}' must match the file name: rename the file to {code}.toml"),
+        ));
+    }
+    Ok(code)
+}
+
+/// The aliases, trimmed, each new among `names` (the code, the name and the earlier
+/// aliases), to which each is added with its offset.
+fn department_aliases(
+    src: &Source,
+    raw: &[Spanned<String>],
+    names: &mut Vec<(String, usize)>,
+) -> Result<Vec<String>, CatalogueError> {
+    let mut aliases = Vec::with_capacity(raw.len());
+    for alias in raw {
+        let a = non_empty(src, alias, "alias")?;
+        if names.iter().any(|(n, _)| *n == a) {
+            return Err(src.error(alias.span().start, format!("alias '{a}' is listed twice")));
+        }
+        names.push((a.clone(), alias.span().start));
+        aliases.push(a);
+    }
+    Ok(aliases)
+}
+
+/// The history labels the department handles, trimmed: at least one, none twice.
+fn department_categories(
+    src: &Source,
+    raw: &Spanned<Vec<Spanned<String>>>,
+) -> Result<Vec<String>, CatalogueError> {
+    if raw.get_ref().is_empty() {
+        return Err(src.error(
+            raw.span().start,
+            "categories is empty: list the history labels (事项分类) this department handles",
+        ));
+    }
+    let mut categories: Vec<String> = Vec::new();
+    for c in raw.get_ref() {
+        let c_text = non_empty(src, c, "category")?;
+        if categories.contains(&c_text) {
+            return Err(src.error(
+                c.span().start,
+                format!("category '{c_text}' is listed twice"),
+            ));
+        }
+        categories.push(c_text);
+    }
+    Ok(categories)
 }
 
 /// Validates a keyword table. `seen` holds the normalised terms of this file so far, so that

@@ -148,53 +148,15 @@ fn units(
     let scope_name = gazetteer
         .get(scope)
         .map_or(String::new(), |d| d.name.clone());
-    // Department code per code, name and alias, for names a unit must not take.
-    let mut department_names: HashMap<&str, &str> = HashMap::new();
-    for d in departments {
-        for n in [&d.code, &d.name].into_iter().chain(&d.aliases) {
-            department_names.insert(n, &d.code);
-        }
-    }
+    let department_names = department_names(departments);
     // Line of the unit that first used each name, and of each (place, line).
     let mut names_used: HashMap<String, usize> = HashMap::new();
     let mut keys_used: HashMap<(Code, String), (usize, String)> = HashMap::new();
     let mut out = Vec::with_capacity(raw.len());
     for unit in raw {
         let unit = unit.get_ref();
-        let place = unit_place(src, gazetteer, &unit.place, scope, place_aliases)?;
-        let at = unit.place.span().start;
-        if !place.is_within(scope) {
-            return Err(src.error(
-                at,
-                format!(
-                    "[[units]] place: '{}' ({place}) lies outside the jurisdiction {scope_name}",
-                    unit.place.get_ref().trim()
-                ),
-            ));
-        }
-        let level = gazetteer.get(place).map_or(place.level(), |d| d.level);
-        if !matches!(level, Level::County | Level::Town) {
-            return Err(src.error(
-                at,
-                format!(
-                    "[[units]] place: '{}' is a {level}-level division: a unit's place is a district / county or a town / street (the jurisdiction's own departments are the department files)",
-                    unit.place.get_ref().trim()
-                ),
-            ));
-        }
-        let line = unit.line.get_ref().trim();
-        if line != GOVERNMENT_LINE && !departments.iter().any(|d| d.code == line) {
-            let hint = match department_names.get(line) {
-                Some(code) => format!(": did you mean '{code}'?"),
-                None => String::new(),
-            };
-            return Err(src.error(
-                unit.line.span().start,
-                format!(
-                    "[[units]] line: '{line}' is neither a department code of this catalogue nor '{GOVERNMENT_LINE}'{hint}"
-                ),
-            ));
-        }
+        let place = unit_place_in_scope(src, gazetteer, unit, scope, &scope_name, place_aliases)?;
+        let line = unit_line(src, unit, departments, &department_names)?;
         let name = unit_name(src, &unit.name, &department_names, &mut names_used)?;
         let mut aliases = Vec::with_capacity(unit.aliases.len());
         for alias in &unit.aliases {
@@ -219,6 +181,75 @@ fn units(
         });
     }
     Ok(out)
+}
+
+/// Department code per code, name and alias, for names a unit must not take.
+fn department_names(departments: &[Department]) -> HashMap<&str, &str> {
+    let mut department_names: HashMap<&str, &str> = HashMap::new();
+    for d in departments {
+        for n in [&d.code, &d.name].into_iter().chain(&d.aliases) {
+            department_names.insert(n, &d.code);
+        }
+    }
+    department_names
+}
+
+/// A unit's place, which must be a district / county or a town inside the jurisdiction
+/// `scope` (named `scope_name` in errors).
+fn unit_place_in_scope(
+    src: &Source,
+    gazetteer: &Gazetteer,
+    unit: &RawUnit,
+    scope: Code,
+    scope_name: &str,
+    place_aliases: &Aliases,
+) -> Result<Code, CatalogueError> {
+    let place = unit_place(src, gazetteer, &unit.place, scope, place_aliases)?;
+    let at = unit.place.span().start;
+    if !place.is_within(scope) {
+        return Err(src.error(
+            at,
+            format!(
+                "[[units]] place: '{}' ({place}) lies outside the jurisdiction {scope_name}",
+                unit.place.get_ref().trim()
+            ),
+        ));
+    }
+    let level = gazetteer.get(place).map_or(place.level(), |d| d.level);
+    if !matches!(level, Level::County | Level::Town) {
+        return Err(src.error(
+            at,
+            format!(
+                "[[units]] place: '{}' is a {level}-level division: a unit's place is a district / county or a town / street (the jurisdiction's own departments are the department files)",
+                unit.place.get_ref().trim()
+            ),
+        ));
+    }
+    Ok(place)
+}
+
+/// A unit's line of duty, trimmed: a department code of the catalogue or the government
+/// (an error hints at the code when the line is a department's name or alias).
+fn unit_line<'u>(
+    src: &Source,
+    unit: &'u RawUnit,
+    departments: &[Department],
+    department_names: &HashMap<&str, &str>,
+) -> Result<&'u str, CatalogueError> {
+    let line = unit.line.get_ref().trim();
+    if line != GOVERNMENT_LINE && !departments.iter().any(|d| d.code == line) {
+        let hint = match department_names.get(line) {
+            Some(code) => format!(": did you mean '{code}'?"),
+            None => String::new(),
+        };
+        return Err(src.error(
+            unit.line.span().start,
+            format!(
+                "[[units]] line: '{line}' is neither a department code of this catalogue nor '{GOVERNMENT_LINE}'{hint}"
+            ),
+        ));
+    }
+    Ok(line)
 }
 
 /// A unit's place: a `[places]` alias, else a gazetteer name or code inside the jurisdiction.

@@ -1,7 +1,10 @@
-//! Load generator for `RouterService/Route`: many calls in flight over one or several HTTP/2
-//! connections, closed loop (N in flight) or open loop (a target rate, latency measured from
-//! the intended send time so that coordinated omission does not hide stalls), latencies in an
-//! HDR histogram, errors counted by gRPC status.
+//! Load generator for `RouterService`: `Route` calls with a corpus' petitions, or
+//! `RecordOutcome` calls for petitions it routes with ids first (see [`Method`]). Many calls
+//! in flight over one or several HTTP/2 connections, closed loop (N in flight) or open loop (a
+//! target rate, latency measured from the intended send time so that coordinated omission does
+//! not hide stalls), latencies in an HDR histogram, errors counted by gRPC status.
+
+#![warn(missing_docs)]
 
 mod schedule;
 mod stats;
@@ -20,7 +23,9 @@ use tonic::transport::{Channel, Endpoint};
 /// One petition to send.
 #[derive(Debug, Clone)]
 pub struct BenchPetition {
+    /// Sent as the request's title (may be empty).
     pub title: String,
+    /// Sent as the request's content, the petition text.
     pub content: String,
     /// Sent as the region hint (the intake desk's district); empty for none.
     pub region: String,
@@ -53,7 +58,9 @@ pub struct LoadOptions {
     pub duration: Option<Duration>,
     /// Open loop: calls per second offered, whatever the answers take.
     pub rate: Option<f64>,
+    /// Departments asked for per `Route` call (`top_k` of the request).
     pub top_k: u32,
+    /// Which call to make.
     pub method: Method,
 }
 
@@ -78,15 +85,22 @@ fn bench_id(i: u64) -> String {
 /// Why a run could not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
+    /// No petition to send.
     #[error("the corpus is empty: give a history file with at least one petition")]
     EmptyCorpus,
+    /// [`LoadOptions`] that cannot run: zero concurrency or connections, neither a number of
+    /// requests nor a duration, a rate that is not a positive number.
     #[error("invalid load options: {0}")]
     Options(String),
+    /// A `RecordOutcome` run could not route its petitions first; holds the gRPC status.
     #[error("routing the petitions whose outcomes are to be recorded failed: {0}")]
     Prepare(String),
+    /// The server cannot be reached (refused, or no connection within 5 seconds).
     #[error("cannot connect to {addr}")]
     Connect {
+        /// The server's address.
         addr: SocketAddr,
+        /// tonic's connection error.
         source: tonic::transport::Error,
     },
 }
@@ -94,8 +108,11 @@ pub enum BenchError {
 /// Progress while a run goes on.
 #[derive(Debug, Clone, Copy)]
 pub struct Progress {
+    /// Calls taken on so far (in open loop some may still wait for their send time).
     pub sent: u64,
+    /// Calls that ended with a gRPC error so far.
     pub errors: u64,
+    /// Time since the run started (after connecting and, for `RecordOutcome`, routing).
     pub elapsed: Duration,
 }
 
@@ -141,71 +158,24 @@ pub async fn run(
     let limit = options.requests.unwrap_or(u64::MAX);
     let merged = Arc::new(Mutex::new(Recorder::new()));
 
-    let reporter = {
-        let (next, errors) = (next.clone(), errors.clone());
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
-            tick.tick().await;
-            loop {
-                tick.tick().await;
-                progress(Progress {
-                    sent: next.load(Ordering::Relaxed).min(limit),
-                    errors: errors.load(Ordering::Relaxed),
-                    elapsed: start.elapsed(),
-                });
-            }
-        })
-    };
+    let reporter = spawn_reporter(next.clone(), errors.clone(), start, limit, progress);
 
     let mut workers = Vec::with_capacity(options.concurrency);
     for w in 0..options.concurrency {
-        let mut client = RouterServiceClient::new(channels[w % channels.len()].clone());
-        let (corpus, next, errors, merged) =
-            (corpus.clone(), next.clone(), errors.clone(), merged.clone());
-        let (top_k, method) = (options.top_k, options.method);
+        let caller = Caller {
+            client: RouterServiceClient::new(channels[w % channels.len()].clone()),
+            corpus: corpus.clone(),
+            next: next.clone(),
+            errors: errors.clone(),
+            schedule,
+            end,
+            limit,
+            top_k: options.top_k,
+            method: options.method,
+        };
+        let merged = merged.clone();
         workers.push(tokio::spawn(async move {
-            let mut recorder = Recorder::new();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= limit {
-                    break;
-                }
-                let intended = schedule.intended(i);
-                if end.is_some_and(|e| intended >= e) {
-                    break;
-                }
-                if intended > Instant::now() {
-                    tokio::time::sleep_until(intended.into()).await;
-                }
-                let outcome = match method {
-                    Method::Route => {
-                        let p = &corpus[(i % corpus.len() as u64) as usize];
-                        client
-                            .route(p.request(i.to_string(), top_k))
-                            .await
-                            .map(drop)
-                    }
-                    Method::RecordOutcome => client
-                        .record_outcome(pb::RecordOutcomeRequest {
-                            request_id: bench_id(i),
-                            final_department: "bench".into(),
-                            returned: i % 10 == 0,
-                            note: String::new(),
-                        })
-                        .await
-                        .map(drop),
-                };
-                // Open loop: from the intended send time, so that a stalled server is charged
-                // for the calls it delayed; closed loop: from the actual send time.
-                let latency = intended.elapsed();
-                match outcome {
-                    Ok(_) => recorder.ok(latency),
-                    Err(status) => {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                        recorder.error(status.code(), latency);
-                    }
-                }
-            }
+            let recorder = caller.run().await;
             merged
                 .lock()
                 .expect("no worker panics holding it")
@@ -220,6 +190,100 @@ pub async fn run(
     let elapsed = start.elapsed();
     let recorder = merged.lock().expect("workers are done");
     Ok(recorder.report(elapsed, options))
+}
+
+/// Calls `progress` once a second with the calls taken on and failed so far, until aborted.
+fn spawn_reporter(
+    next: Arc<AtomicU64>,
+    errors: Arc<AtomicU64>,
+    start: Instant,
+    limit: u64,
+    progress: impl Fn(Progress) + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            progress(Progress {
+                sent: next.load(Ordering::Relaxed).min(limit),
+                errors: errors.load(Ordering::Relaxed),
+                elapsed: start.elapsed(),
+            });
+        }
+    })
+}
+
+/// One of the `concurrency` callers of a run, with what it shares with the others.
+struct Caller {
+    client: RouterServiceClient<Channel>,
+    corpus: Arc<Vec<BenchPetition>>,
+    /// The number of the next call to take on, shared by all callers.
+    next: Arc<AtomicU64>,
+    /// Calls failed so far, shared by all callers.
+    errors: Arc<AtomicU64>,
+    schedule: Schedule,
+    end: Option<Instant>,
+    limit: u64,
+    top_k: u32,
+    method: Method,
+}
+
+impl Caller {
+    /// Takes on calls one at a time, each at its intended send time, until the run's
+    /// requests or time are used up; returns their latencies and errors.
+    async fn run(mut self) -> Recorder {
+        let mut recorder = Recorder::new();
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            if i >= self.limit {
+                break;
+            }
+            let intended = self.schedule.intended(i);
+            if self.end.is_some_and(|e| intended >= e) {
+                break;
+            }
+            if intended > Instant::now() {
+                tokio::time::sleep_until(intended.into()).await;
+            }
+            let outcome = self.call(i).await;
+            // Open loop: from the intended send time, so that a stalled server is charged
+            // for the calls it delayed; closed loop: from the actual send time.
+            let latency = intended.elapsed();
+            match outcome {
+                Ok(_) => recorder.ok(latency),
+                Err(status) => {
+                    self.errors.fetch_add(1, Ordering::Relaxed);
+                    recorder.error(status.code(), latency);
+                }
+            }
+        }
+        recorder
+    }
+
+    /// Makes call number `i` of the run: routes a corpus petition, or records the outcome of
+    /// a prepared one.
+    async fn call(&mut self, i: u64) -> Result<(), tonic::Status> {
+        match self.method {
+            Method::Route => {
+                let p = &self.corpus[(i % self.corpus.len() as u64) as usize];
+                self.client
+                    .route(p.request(i.to_string(), self.top_k))
+                    .await
+                    .map(drop)
+            }
+            Method::RecordOutcome => self
+                .client
+                .record_outcome(pb::RecordOutcomeRequest {
+                    request_id: bench_id(i),
+                    final_department: "bench".into(),
+                    returned: i.is_multiple_of(10),
+                    note: String::new(),
+                })
+                .await
+                .map(drop),
+        }
+    }
 }
 
 /// Routes the petitions whose outcomes a RecordOutcome run records.

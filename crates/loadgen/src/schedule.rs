@@ -11,6 +11,7 @@ pub struct Schedule {
 }
 
 impl Schedule {
+    /// A schedule from `start`: open loop at `rate` calls per second, closed loop for `None`.
     pub fn new(start: Instant, rate: Option<f64>) -> Schedule {
         Schedule {
             start,

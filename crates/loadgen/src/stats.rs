@@ -21,23 +21,36 @@ pub struct Recorder {
 pub struct Report {
     /// route or record_outcome.
     pub method: &'static str,
+    /// `closed` (a fixed number of calls in flight) or `open` (a fixed rate).
     pub mode: &'static str,
+    /// Calls in flight at most ([`LoadOptions::concurrency`]).
     pub concurrency: usize,
+    /// HTTP/2 connections the calls were spread over.
     pub connections: usize,
-    /// Offered rate in open loop.
+    /// Offered rate in open loop, calls per second; `None` in closed loop.
     pub target_rps: Option<f64>,
+    /// Calls made, answered or failed.
     pub requests: u64,
+    /// Calls that ended with a gRPC error status.
     pub errors: u64,
     /// Errors by gRPC status name.
     pub errors_by_status: BTreeMap<String, u64>,
+    /// Wall-clock length of the run, in seconds.
     pub seconds: f64,
     /// Calls completed per second.
     pub rps: f64,
+    /// Mean latency of all calls, failed ones included, in microseconds (so are the
+    /// percentiles below). In open loop latency counts from the intended send time.
     pub mean_us: f64,
+    /// Median latency, µs.
     pub p50_us: u64,
+    /// 90th percentile latency, µs.
     pub p90_us: u64,
+    /// 99th percentile latency, µs.
     pub p99_us: u64,
+    /// 99.9th percentile latency, µs.
     pub p999_us: u64,
+    /// Slowest call, µs.
     pub max_us: u64,
     /// p99 of the successful calls only.
     pub ok_p99_us: u64,
@@ -52,6 +65,7 @@ impl Default for Recorder {
 }
 
 impl Recorder {
+    /// An empty recorder: each caller keeps one, and they are merged at the end of the run.
     pub fn new() -> Recorder {
         let histogram =
             || Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("constant bounds are valid");
@@ -84,6 +98,7 @@ impl Recorder {
         }
     }
 
+    /// The report of a run that took `elapsed` with `options`.
     pub fn report(&self, elapsed: Duration, options: &LoadOptions) -> Report {
         let h = &self.latencies;
         let requests = h.len();

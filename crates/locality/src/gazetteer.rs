@@ -138,67 +138,79 @@ impl Gazetteer {
         };
         let mut divisions: Vec<Division> = Vec::with_capacity(text.len() / 24);
         for (number, raw) in text.lines().enumerate() {
-            let line_no = number + 1;
             let line = raw.strip_suffix('\r').unwrap_or(raw);
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let mut fields = line.split('\t');
-            let (Some(code_text), Some(name), None) = (fields.next(), fields.next(), fields.next())
-            else {
-                return Err(malformed(
-                    line_no,
-                    format!("want `CODE<TAB>NAME`, got {line:?}"),
-                ));
-            };
-            if code_text.len() != 12 {
-                return Err(malformed(
-                    line_no,
-                    format!("code {code_text:?} is not 12 digits"),
-                ));
-            }
-            let code: Code = code_text
-                .parse()
-                .map_err(|e| malformed(line_no, format!("{e}")))?;
-            let name = name.trim();
-            if name.is_empty() {
-                return Err(malformed(line_no, format!("division {code} has no name")));
-            }
-            if let Some(last) = divisions.last() {
-                if last.code >= code {
-                    return Err(malformed(
-                        line_no,
-                        format!("code {code} is not after {} (sorted, unique)", last.code),
-                    ));
-                }
-            }
-            let level = code.level();
-            // Sorted input lists parents first; a town may hang directly below its city
-            // (东莞市 has no counties).
-            let listed = |c: Code| divisions.binary_search_by_key(&c, |d| d.code).is_ok();
-            let has_parent = match level {
-                Level::Province => true,
-                Level::City => listed(code.truncate(Level::Province)),
-                Level::County => listed(code.truncate(Level::City)),
-                Level::Town => {
-                    listed(code.truncate(Level::County)) || listed(code.truncate(Level::City))
-                }
-            };
-            if !has_parent {
-                return Err(malformed(
-                    line_no,
-                    format!("division {code} {name} has no parent listed before it"),
-                ));
-            }
-            divisions.push(Division {
-                code,
-                name: name.to_owned(),
-                level,
-            });
+            let division =
+                Self::parse_division(line, &divisions).map_err(|r| malformed(number + 1, r))?;
+            divisions.push(division);
         }
         if divisions.is_empty() {
             return Err(malformed(0, "no divisions".to_owned()));
         }
+        let names = Self::name_index(&divisions);
+        Ok(Gazetteer {
+            divisions,
+            names,
+            origin: origin.to_path_buf(),
+        })
+    }
+
+    /// One `CODE<TAB>NAME` line, checked against the divisions listed `before` it (sorted,
+    /// unique, parent present); the error is the reason the line is malformed.
+    fn parse_division(line: &str, before: &[Division]) -> Result<Division, String> {
+        let mut fields = line.split('\t');
+        let (Some(code_text), Some(name), None) = (fields.next(), fields.next(), fields.next())
+        else {
+            return Err(format!("want `CODE<TAB>NAME`, got {line:?}"));
+        };
+        if code_text.len() != 12 {
+            return Err(format!("code {code_text:?} is not 12 digits"));
+        }
+        let code: Code = code_text.parse().map_err(|e| format!("{e}"))?;
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(format!("division {code} has no name"));
+        }
+        if let Some(last) = before.last() {
+            if last.code >= code {
+                return Err(format!(
+                    "code {code} is not after {} (sorted, unique)",
+                    last.code
+                ));
+            }
+        }
+        let level = code.level();
+        if !Self::has_parent_listed(code, level, before) {
+            return Err(format!(
+                "division {code} {name} has no parent listed before it"
+            ));
+        }
+        Ok(Division {
+            code,
+            name: name.to_owned(),
+            level,
+        })
+    }
+
+    /// Whether `code`'s parent is among the divisions listed `before` it. Sorted input lists
+    /// parents first; a town may hang directly below its city (东莞市 has no counties).
+    fn has_parent_listed(code: Code, level: Level, before: &[Division]) -> bool {
+        let listed = |c: Code| before.binary_search_by_key(&c, |d| d.code).is_ok();
+        match level {
+            Level::Province => true,
+            Level::City => listed(code.truncate(Level::Province)),
+            Level::County => listed(code.truncate(Level::City)),
+            Level::Town => {
+                listed(code.truncate(Level::County)) || listed(code.truncate(Level::City))
+            }
+        }
+    }
+
+    /// The name index: each real (not pseudo) division under its full name and, when it has
+    /// one, its short name.
+    fn name_index(divisions: &[Division]) -> HashMap<Box<str>, Vec<NameRef>> {
         let mut names: HashMap<Box<str>, Vec<NameRef>> =
             HashMap::with_capacity(divisions.len() * 2);
         for (index, d) in divisions.iter().enumerate() {
@@ -223,11 +235,7 @@ impl Gazetteer {
                     });
             }
         }
-        Ok(Gazetteer {
-            divisions,
-            names,
-            origin: origin.to_path_buf(),
-        })
+        names
     }
 
     /// The file this gazetteer was parsed from (as given to [`Gazetteer::parse`]).

@@ -20,6 +20,8 @@
 //! assert_eq!(g.ancestor_at(place, Level::City), Some(dalian));
 //! ```
 
+#![warn(missing_docs)]
+
 mod code;
 mod gazetteer;
 mod matcher;

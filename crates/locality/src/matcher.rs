@@ -204,6 +204,33 @@ impl Gazetteer {
                 });
             }
         }
+        let (mut by_surface, variants) = self.gazetteer_entries(scope, towns);
+        let owned = added_entries(&mut by_surface, variants, aliases);
+        let (patterns, entries) = patterns_and_entries(by_surface, owned);
+        debug_assert!(patterns.iter().all(|p| Gazetteer::long_enough(p)));
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .start_kind(StartKind::Anchored)
+            .build(&patterns)
+            .map_err(|e| GazetteerError::Build(e.to_string()))?;
+        let starts = StartFilter::new(patterns.iter().map(String::as_str));
+        Ok(PlaceMatcher {
+            gazetteer: self,
+            scope,
+            automaton,
+            entries,
+            starts,
+        })
+    }
+
+    /// The gazetteer's own names that become patterns (see [`PlaceMatcher`]), each surface
+    /// with its entry, and the `X乡` variants of the town full names kept, with their towns.
+    fn gazetteer_entries(
+        &self,
+        scope: Option<Code>,
+        towns: bool,
+    ) -> (HashMap<&str, Entry>, Vec<(String, Code)>) {
         let mut by_surface: HashMap<&str, Entry> = HashMap::new();
         let mut variants: Vec<(String, Code)> = Vec::new();
         for (surface, refs) in self.name_refs() {
@@ -235,49 +262,53 @@ impl Gazetteer {
                 }
             }
         }
-        let mut owned: HashMap<String, Entry> = HashMap::new();
-        for (v, code) in variants {
-            if !by_surface.contains_key(v.as_str()) {
-                owned
-                    .entry(v)
-                    .or_default()
-                    .add(code, NameKind::Short, false);
-            }
-        }
-        for (alias, targets) in aliases.iter() {
-            let mut entry = Entry::default();
-            for &t in targets {
-                entry.add(t, NameKind::Alias, false);
-            }
-            by_surface.remove(alias);
-            owned.insert(alias.to_owned(), entry);
-        }
-        let mut patterns: Vec<String> = Vec::with_capacity(by_surface.len() + owned.len());
-        let mut entries: Vec<Entry> = Vec::with_capacity(patterns.capacity());
-        for (surface, entry) in by_surface {
-            patterns.push(surface.to_owned());
-            entries.push(entry);
-        }
-        for (surface, entry) in owned {
-            patterns.push(surface);
-            entries.push(entry);
-        }
-        debug_assert!(patterns.iter().all(|p| Gazetteer::long_enough(p)));
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::ContiguousNFA))
-            .start_kind(StartKind::Anchored)
-            .build(&patterns)
-            .map_err(|e| GazetteerError::Build(e.to_string()))?;
-        let starts = StartFilter::new(patterns.iter().map(String::as_str));
-        Ok(PlaceMatcher {
-            gazetteer: self,
-            scope,
-            automaton,
-            entries,
-            starts,
-        })
+        (by_surface, variants)
     }
+}
+
+/// The patterns that are not gazetteer names: the town variants that are no name already,
+/// and the aliases, each replacing whatever the gazetteer means by its surface.
+fn added_entries(
+    by_surface: &mut HashMap<&str, Entry>,
+    variants: Vec<(String, Code)>,
+    aliases: &Aliases,
+) -> HashMap<String, Entry> {
+    let mut owned: HashMap<String, Entry> = HashMap::new();
+    for (v, code) in variants {
+        if !by_surface.contains_key(v.as_str()) {
+            owned
+                .entry(v)
+                .or_default()
+                .add(code, NameKind::Short, false);
+        }
+    }
+    for (alias, targets) in aliases.iter() {
+        let mut entry = Entry::default();
+        for &t in targets {
+            entry.add(t, NameKind::Alias, false);
+        }
+        by_surface.remove(alias);
+        owned.insert(alias.to_owned(), entry);
+    }
+    owned
+}
+
+/// All patterns with their entries in parallel, the automaton's pattern ids indexing both.
+fn patterns_and_entries(
+    by_surface: HashMap<&str, Entry>,
+    owned: HashMap<String, Entry>,
+) -> (Vec<String>, Vec<Entry>) {
+    let mut patterns: Vec<String> = Vec::with_capacity(by_surface.len() + owned.len());
+    let mut entries: Vec<Entry> = Vec::with_capacity(patterns.capacity());
+    for (surface, entry) in by_surface {
+        patterns.push(surface.to_owned());
+        entries.push(entry);
+    }
+    for (surface, entry) in owned {
+        patterns.push(surface);
+        entries.push(entry);
+    }
+    (patterns, entries)
 }
 
 impl<'g> PlaceMatcher<'g> {

@@ -49,54 +49,49 @@ impl Gazetteer {
     ///    winner (or any ambiguous mention when nothing won) gives `ambiguous`; `place` is
     ///    then the deepest common ancestor of the winner and those candidates.
     pub fn resolve(&self, mentions: &[Mention<'_>], scope: Option<Code>) -> Resolution {
-        let mut items: Vec<Item> = Vec::with_capacity(mentions.len());
-        for m in mentions {
-            let mut candidates = m.candidates.clone();
-            if let Some(s) = scope {
-                if candidates.iter().any(|c| c.is_within(s)) {
-                    candidates.retain(|c| c.is_within(s));
-                } else if m.kind == NameKind::Short {
-                    continue;
-                }
-            }
-            candidates.sort_unstable();
-            candidates.dedup();
-            if !candidates.is_empty() {
-                items.push(Item {
-                    span: (m.start, m.end),
-                    candidates,
-                });
-            }
-        }
+        let mut items = scoped_items(mentions, scope);
         if items.is_empty() {
             return Resolution::default();
         }
         narrow_by_context(&mut items);
 
-        let winner = self.chain_winner(&items);
-        let (base, mut evidence) = match winner {
+        let (base, evidence) = match self.chain_winner(&items) {
             Winner::None => (None, Vec::new()),
             Winner::One(code) => (Some(code), supporting_spans(&items, code)),
-            Winner::Tied(codes) => {
-                let place = self.common_ancestor(&codes);
-                let mut spans: Vec<(usize, usize)> = items
-                    .iter()
-                    .filter(|it| {
-                        it.candidates.len() == 1
-                            && codes.iter().any(|&c| c.is_within(it.candidates[0]))
-                    })
-                    .map(|it| it.span)
-                    .collect();
-                spans.sort_unstable();
-                return Resolution {
-                    place,
-                    evidence: spans,
-                    ambiguous: codes,
-                };
-            }
+            Winner::Tied(codes) => return self.tied_resolution(&items, codes),
         };
-
         // Refinement by the deepest ambiguous mention inside the winner.
+        let best = self.deepest_ambiguous(&items, base);
+        self.refine(&items, base, evidence, best)
+    }
+
+    /// Rule 3's tie: the common ancestor of the tied codes, supported by the unambiguous
+    /// mentions that contain any of them.
+    fn tied_resolution(&self, items: &[Item], codes: Vec<Code>) -> Resolution {
+        let place = self.common_ancestor(&codes);
+        let mut spans: Vec<(usize, usize)> = items
+            .iter()
+            .filter(|it| {
+                it.candidates.len() == 1 && codes.iter().any(|&c| c.is_within(it.candidates[0]))
+            })
+            .map(|it| it.span)
+            .collect();
+        spans.sort_unstable();
+        Resolution {
+            place,
+            evidence: spans,
+            ambiguous: codes,
+        }
+    }
+
+    /// Rule 4's candidate: the ambiguous mention whose candidates inside and deeper than
+    /// `base` (all of them without a base) reach deepest, as (their shallowest level, the
+    /// mention's index, those candidates); the earlier mention wins a tie.
+    fn deepest_ambiguous(
+        &self,
+        items: &[Item],
+        base: Option<Code>,
+    ) -> Option<(Level, usize, Vec<Code>)> {
         let base_level = base.map(|b| self.level_of(b));
         let mut best: Option<(Level, usize, Vec<Code>)> = None;
         for (i, it) in items.iter().enumerate() {
@@ -119,6 +114,19 @@ impl Gazetteer {
                 best = Some((depth, i, inside));
             }
         }
+        best
+    }
+
+    /// Rule 4's outcome: the winner alone, the single candidate of the refining mention, or
+    /// the common ancestor of the winner and the refining mention's candidates, which are
+    /// then reported as ambiguous.
+    fn refine(
+        &self,
+        items: &[Item],
+        base: Option<Code>,
+        mut evidence: Vec<(usize, usize)>,
+        best: Option<(Level, usize, Vec<Code>)>,
+    ) -> Resolution {
         match best {
             None => Resolution {
                 place: base,
@@ -207,6 +215,31 @@ enum Winner {
     None,
     One(Code),
     Tied(Vec<Code>),
+}
+
+/// Rule 1: the mentions as items with sorted, deduplicated candidates, kept to `scope`;
+/// mentions left with no candidate are dropped.
+fn scoped_items(mentions: &[Mention<'_>], scope: Option<Code>) -> Vec<Item> {
+    let mut items: Vec<Item> = Vec::with_capacity(mentions.len());
+    for m in mentions {
+        let mut candidates = m.candidates.clone();
+        if let Some(s) = scope {
+            if candidates.iter().any(|c| c.is_within(s)) {
+                candidates.retain(|c| c.is_within(s));
+            } else if m.kind == NameKind::Short {
+                continue;
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        if !candidates.is_empty() {
+            items.push(Item {
+                span: (m.start, m.end),
+                candidates,
+            });
+        }
+    }
+    items
 }
 
 fn supporting_spans(items: &[Item], place: Code) -> Vec<(usize, usize)> {

@@ -79,82 +79,26 @@ fn parse(bytes: &[u8], path: &Path) -> Result<Model, ModelError> {
         path: path.to_path_buf(),
         reason,
     };
-    if !bytes.starts_with(MAGIC) {
-        return Err(corrupt(
-            "not a petition-router model file (wrong magic bytes)".into(),
-        ));
-    }
-    if bytes.len() < PREAMBLE {
-        return Err(corrupt(format!("truncated: only {} bytes", bytes.len())));
-    }
-    let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default());
-    if version != FORMAT_VERSION {
-        return Err(corrupt(format!(
-            "model format version {version}, but this build reads version {FORMAT_VERSION}: retrain the model with this version"
-        )));
-    }
-    let header_len = u64::from_le_bytes(bytes[12..20].try_into().unwrap_or_default());
-    let header_end = usize::try_from(header_len)
-        .ok()
-        .and_then(|l| l.checked_add(PREAMBLE))
-        .filter(|&end| end <= bytes.len())
-        .ok_or_else(|| {
-            corrupt(format!(
-                "truncated: the header alone needs {header_len} bytes"
-            ))
-        })?;
+    let header_end = header_end(bytes).map_err(corrupt)?;
     let header: Header = serde_json::from_slice(&bytes[PREAMBLE..header_end])
         .map_err(|e| corrupt(format!("unreadable header: {e}")))?;
     let n_labels = header.labels.len() + header.line_head.as_ref().map_or(0, |h| h.labels.len());
-    let payload_words = header
-        .rows
-        .checked_mul(n_labels + 2)
-        .and_then(|w| w.checked_add(n_labels + 1))
-        .ok_or_else(|| corrupt("impossible weight matrix size".into()))?;
-    let expected = header_end + 4 * payload_words;
-    if bytes.len() != expected {
-        return Err(corrupt(format!(
-            "{}: expected {expected} bytes, found {}",
-            if bytes.len() < expected {
-                "truncated"
-            } else {
-                "trailing bytes"
-            },
-            bytes.len()
-        )));
-    }
-    let stored = u32::from_le_bytes(bytes[expected - 4..].try_into().unwrap_or_default());
-    let actual = crc32fast::hash(&bytes[..expected - 4]);
-    if stored != actual {
-        return Err(corrupt(format!(
-            "checksum mismatch (stored {stored:08x}, computed {actual:08x}): the file is damaged"
-        )));
-    }
-    let words = |start: usize, count: usize| {
-        bytes[start..start + 4 * count]
-            .chunks_exact(4)
-            .map(|c| [c[0], c[1], c[2], c[3]])
-    };
-    let buckets: Vec<u32> = words(header_end, header.rows)
-        .map(u32::from_le_bytes)
-        .collect();
-    let idf: Vec<f32> = words(header_end + 4 * header.rows, header.rows)
-        .map(f32::from_le_bytes)
-        .collect();
-    let w_start = header_end + 8 * header.rows;
-    let weights: Vec<f32> = words(w_start, header.rows * n_labels)
-        .map(f32::from_le_bytes)
-        .collect();
-    let bias: Vec<f32> = words(w_start + 4 * header.rows * n_labels, n_labels)
-        .map(f32::from_le_bytes)
-        .collect();
+    let checksum = verify_payload(bytes, header_end, header.rows, n_labels).map_err(corrupt)?;
+    let payload = Payload::read(bytes, header_end, header.rows, n_labels);
     let dimension = 1usize << header.features.hash_bits.min(30);
     header
         .features
         .validate()
         .map_err(|e| corrupt(e.to_string()))?;
-    let classifier = LinearClassifier::new(dimension, n_labels, buckets, idf, weights, bias)
-        .map_err(|e| corrupt(e.to_string()))?;
+    let classifier = LinearClassifier::new(
+        dimension,
+        n_labels,
+        payload.buckets,
+        payload.idf,
+        payload.weights,
+        payload.bias,
+    )
+    .map_err(|e| corrupt(e.to_string()))?;
     let mut model = Model::with_line_head(
         header.labels,
         header.line_head,
@@ -165,8 +109,101 @@ fn parse(bytes: &[u8], path: &Path) -> Result<Model, ModelError> {
         header.card,
     )
     .map_err(|e| corrupt(e.to_string()))?;
-    model.set_version(format!("{actual:08x}"));
+    model.set_version(format!("{checksum:08x}"));
     Ok(model)
+}
+
+/// Checks the preamble (magic bytes, length, format version) and returns the offset where
+/// the header ends; the error is why the file is corrupt.
+fn header_end(bytes: &[u8]) -> Result<usize, String> {
+    if !bytes.starts_with(MAGIC) {
+        return Err("not a petition-router model file (wrong magic bytes)".into());
+    }
+    if bytes.len() < PREAMBLE {
+        return Err(format!("truncated: only {} bytes", bytes.len()));
+    }
+    let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default());
+    if version != FORMAT_VERSION {
+        return Err(format!(
+            "model format version {version}, but this build reads version {FORMAT_VERSION}: retrain the model with this version"
+        ));
+    }
+    let header_len = u64::from_le_bytes(bytes[12..20].try_into().unwrap_or_default());
+    usize::try_from(header_len)
+        .ok()
+        .and_then(|l| l.checked_add(PREAMBLE))
+        .filter(|&end| end <= bytes.len())
+        .ok_or_else(|| format!("truncated: the header alone needs {header_len} bytes"))
+}
+
+/// Checks that the file is exactly as long as the header's shapes say and that its checksum
+/// holds; returns the checksum (the model's version). The error is why the file is corrupt.
+fn verify_payload(
+    bytes: &[u8],
+    header_end: usize,
+    rows: usize,
+    n_labels: usize,
+) -> Result<u32, String> {
+    let payload_words = rows
+        .checked_mul(n_labels + 2)
+        .and_then(|w| w.checked_add(n_labels + 1))
+        .ok_or_else(|| "impossible weight matrix size".to_string())?;
+    let expected = header_end + 4 * payload_words;
+    if bytes.len() != expected {
+        return Err(format!(
+            "{}: expected {expected} bytes, found {}",
+            if bytes.len() < expected {
+                "truncated"
+            } else {
+                "trailing bytes"
+            },
+            bytes.len()
+        ));
+    }
+    let stored = u32::from_le_bytes(bytes[expected - 4..].try_into().unwrap_or_default());
+    let actual = crc32fast::hash(&bytes[..expected - 4]);
+    if stored != actual {
+        return Err(format!(
+            "checksum mismatch (stored {stored:08x}, computed {actual:08x}): the file is damaged"
+        ));
+    }
+    Ok(actual)
+}
+
+/// The arrays after the header.
+struct Payload {
+    buckets: Vec<u32>,
+    idf: Vec<f32>,
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+impl Payload {
+    /// Reads the arrays of a file whose size [`verify_payload`] has checked.
+    fn read(bytes: &[u8], header_end: usize, rows: usize, n_labels: usize) -> Payload {
+        let words = |start: usize, count: usize| {
+            bytes[start..start + 4 * count]
+                .chunks_exact(4)
+                .map(|c| [c[0], c[1], c[2], c[3]])
+        };
+        let buckets: Vec<u32> = words(header_end, rows).map(u32::from_le_bytes).collect();
+        let idf: Vec<f32> = words(header_end + 4 * rows, rows)
+            .map(f32::from_le_bytes)
+            .collect();
+        let w_start = header_end + 8 * rows;
+        let weights: Vec<f32> = words(w_start, rows * n_labels)
+            .map(f32::from_le_bytes)
+            .collect();
+        let bias: Vec<f32> = words(w_start + 4 * rows * n_labels, n_labels)
+            .map(f32::from_le_bytes)
+            .collect();
+        Payload {
+            buckets,
+            idf,
+            weights,
+            bias,
+        }
+    }
 }
 
 impl Model {

@@ -16,8 +16,12 @@ pub const UNPLACED_FILE: &str = "unplaced.txt";
 
 /// A local unit: its place and line, its names with their rows, most rows first.
 pub struct ProposedUnit {
+    /// Its place and line of duty (a department code or [`GOVERNMENT`]).
     pub key: UnitKey,
+    /// Its district or town: `key.place`, always present for a local unit.
     pub place: Code,
+    /// Each label naming it, with its rows in the history, most rows first; the first is the
+    /// unit's name, the others its aliases.
     pub names: Vec<(String, usize)>,
 }
 
@@ -47,80 +51,18 @@ pub fn propose(
     jurisdiction: Code,
     labels: &BTreeMap<String, usize>,
 ) -> Proposal {
-    let departments = catalogue.departments();
-    let department_of: HashMap<&str, usize> = departments
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.code.as_str(), i))
-        .collect();
-    // Names a unit may not take (catalogue.toml refuses them).
-    let department_names: HashSet<&str> = departments
-        .iter()
-        .flat_map(|d| [&d.code, &d.name].into_iter().chain(&d.aliases))
-        .map(String::as_str)
-        .collect();
-    let aliases = &catalogue.settings().place_aliases;
-    let jurisdiction_name = gazetteer.path_name(jurisdiction);
+    let placer = LabelPlacer::new(catalogue, gazetteer, parser, jurisdiction);
     let mut proposal = Proposal::default();
     let mut units: HashMap<UnitKey, Vec<(String, usize)>> = HashMap::new();
     for (label, &rows) in labels {
-        let unit = parser.parse(label);
-        let split = gazetteer.split_unit_name(label, Some(jurisdiction), aliases);
-        let line = unit.key.line.as_str();
-        let is_department = department_of.contains_key(line);
-        let mut unplaced = |reason: String| proposal.unplaced.push((label.clone(), rows, reason));
-        // A place named first that neither lies in the jurisdiction nor holds it.
-        if let Some(p) = split.place.or(unit.key.place) {
-            if !p.is_within(jurisdiction) && !jurisdiction.is_within(p) {
-                unplaced(format!(
-                    "{} lies outside the jurisdiction {jurisdiction_name}",
-                    gazetteer.path_name(p)
-                ));
-                continue;
-            }
-        }
-        match unit.key.place {
-            Some(place) if is_department || line == GOVERNMENT => {
-                if department_names.contains(label.as_str()) {
-                    unplaced(format!(
-                        "is also a name of a department of the catalogue, so it cannot name the unit ({} · {line})",
-                        gazetteer.path_name(place)
-                    ));
-                } else {
-                    units
-                        .entry(unit.key.clone())
-                        .or_default()
-                        .push((label.clone(), rows));
-                }
-            }
-            Some(place) => unplaced(format!(
-                "placed at {}, but '{line}' is the name or alias of no department of the catalogue",
-                gazetteer.path_name(place)
-            )),
-            None if is_department => proposal
+        match placer.place(label) {
+            Placement::Unit(key) => units.entry(key).or_default().push((label.clone(), rows)),
+            Placement::Department(index) => proposal
                 .departments
-                .entry(department_of[line])
+                .entry(index)
                 .or_default()
                 .push((label.clone(), rows)),
-            None if line == GOVERNMENT => unplaced(format!(
-                "a government, but of no district or town of {jurisdiction_name}: the city's own government is no unit of a district or town"
-            )),
-            None if !split.ambiguous.is_empty() => unplaced(format!(
-                "its place could be any of {}: name the district in the label, or declare the unit by hand",
-                split
-                    .ambiguous
-                    .iter()
-                    .take(5)
-                    .map(|&c| gazetteer.path_name(c))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-            None if matches!(catalogue.resolve_label(label), LabelTarget::Category(_)) => {
-                unplaced("a category (事项分类) of the catalogue, not a unit".to_string())
-            }
-            None => unplaced(format!(
-                "names no district or town of {jurisdiction_name} and no department of the catalogue"
-            )),
+            Placement::Unplaced(reason) => proposal.unplaced.push((label.clone(), rows, reason)),
         }
     }
     let by_rows = |a: &(String, usize), b: &(String, usize)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
@@ -145,6 +87,116 @@ pub fn propose(
         .unplaced
         .sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     proposal
+}
+
+/// Where one label goes in a [`Proposal`].
+enum Placement {
+    /// A local unit with this place and line.
+    Unit(UnitKey),
+    /// The city-level department with this index.
+    Department(usize),
+    /// Not placed, for this reason.
+    Unplaced(String),
+}
+
+/// What placing a label needs, computed once for all labels.
+struct LabelPlacer<'a> {
+    catalogue: &'a Catalogue,
+    gazetteer: &'a Gazetteer,
+    parser: &'a UnitParser<'a>,
+    jurisdiction: Code,
+    jurisdiction_name: String,
+    /// Department index per code.
+    department_of: HashMap<&'a str, usize>,
+    /// Names a unit may not take (catalogue.toml refuses them).
+    department_names: HashSet<&'a str>,
+}
+
+impl<'a> LabelPlacer<'a> {
+    /// Indexes the catalogue's departments for placing labels inside `jurisdiction`.
+    fn new(
+        catalogue: &'a Catalogue,
+        gazetteer: &'a Gazetteer,
+        parser: &'a UnitParser<'a>,
+        jurisdiction: Code,
+    ) -> Self {
+        let departments = catalogue.departments();
+        let department_of: HashMap<&str, usize> = departments
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.code.as_str(), i))
+            .collect();
+        let department_names: HashSet<&str> = departments
+            .iter()
+            .flat_map(|d| [&d.code, &d.name].into_iter().chain(&d.aliases))
+            .map(String::as_str)
+            .collect();
+        LabelPlacer {
+            catalogue,
+            gazetteer,
+            parser,
+            jurisdiction,
+            jurisdiction_name: gazetteer.path_name(jurisdiction),
+            department_of,
+            department_names,
+        }
+    }
+
+    /// Splits a label into place and line and decides where it goes, or why nowhere.
+    fn place(&self, label: &str) -> Placement {
+        let (gazetteer, jurisdiction) = (self.gazetteer, self.jurisdiction);
+        let jurisdiction_name = &self.jurisdiction_name;
+        let aliases = &self.catalogue.settings().place_aliases;
+        let unit = self.parser.parse(label);
+        let split = gazetteer.split_unit_name(label, Some(jurisdiction), aliases);
+        let line = unit.key.line.as_str();
+        let is_department = self.department_of.contains_key(line);
+        // A place named first that neither lies in the jurisdiction nor holds it.
+        if let Some(p) = split.place.or(unit.key.place) {
+            if !p.is_within(jurisdiction) && !jurisdiction.is_within(p) {
+                return Placement::Unplaced(format!(
+                    "{} lies outside the jurisdiction {jurisdiction_name}",
+                    gazetteer.path_name(p)
+                ));
+            }
+        }
+        let reason = match unit.key.place {
+            Some(place) if is_department || line == GOVERNMENT => {
+                if !self.department_names.contains(label) {
+                    return Placement::Unit(unit.key.clone());
+                }
+                format!(
+                    "is also a name of a department of the catalogue, so it cannot name the unit ({} · {line})",
+                    gazetteer.path_name(place)
+                )
+            }
+            Some(place) => format!(
+                "placed at {}, but '{line}' is the name or alias of no department of the catalogue",
+                gazetteer.path_name(place)
+            ),
+            None if is_department => return Placement::Department(self.department_of[line]),
+            None if line == GOVERNMENT => format!(
+                "a government, but of no district or town of {jurisdiction_name}: the city's own government is no unit of a district or town"
+            ),
+            None if !split.ambiguous.is_empty() => format!(
+                "its place could be any of {}: name the district in the label, or declare the unit by hand",
+                split
+                    .ambiguous
+                    .iter()
+                    .take(5)
+                    .map(|&c| gazetteer.path_name(c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None if matches!(self.catalogue.resolve_label(label), LabelTarget::Category(_)) => {
+                "a category (事项分类) of the catalogue, not a unit".to_string()
+            }
+            None => format!(
+                "names no district or town of {jurisdiction_name} and no department of the catalogue"
+            ),
+        };
+        Placement::Unplaced(reason)
+    }
 }
 
 /// The catalogue.toml of a proposal.

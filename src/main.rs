@@ -52,7 +52,7 @@ enum Command {
     Promote(promote::PromoteArgs),
     /// Make the registry's previous version current again.
     Rollback(rollback::RollbackArgs),
-    /// Write the feedback store's confirmed outcomes as a labelled JSONL history.
+    /// Write the feedback store's confirmed outcomes as a labelled history, JSONL or CSV.
     ExportHistory(export_history::ExportArgs),
     /// Build catalogues: `from-history` proposes a city's units from a labelled history.
     Catalogue(catalogue::CatalogueArgs),

@@ -1,6 +1,8 @@
 //! The department catalogue (部门职责清单 + 关键词库): one TOML file per department, loaded and
 //! validated as a whole, and a keyword scorer that reads a petition once for all departments.
 
+#![warn(missing_docs)]
+
 mod load;
 mod scorer;
 mod settings;

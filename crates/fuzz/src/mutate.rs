@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
-/// An input that made a target panic (in any thread) or run longer than [`SLOW`].
+/// An input that made a target panic (in any thread) or run longer than 5 seconds (`SLOW`).
 #[derive(Debug, Clone)]
 pub struct Finding {
     pub input: Vec<u8>,

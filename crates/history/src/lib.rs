@@ -1,9 +1,16 @@
 //! Readers for petition history files: labelled histories for training and
 //! evaluation, unlabelled petition files for benchmarks.
 //!
-//! Supported now: JSON lines (`.jsonl`, `.json`, `.ndjson`) and CSV / TSV
-//! (`.csv`, `.tsv`) in UTF-8, with or without a byte-order mark. The format is
-//! chosen from the file extension unless [`ReadOptions::format`] overrides it.
+//! Supported formats ([`Format`]):
+//! - JSON lines (`.jsonl`, `.json`, `.ndjson`) and CSV / TSV (`.csv`, `.tsv`), in UTF-8
+//!   (with or without a byte-order mark) or GBK / GB18030 as petition systems export them.
+//!   The encoding is detected from the first 64 KiB unless [`ReadOptions::encoding`] names
+//!   it; decoding streams, so memory does not grow with the file.
+//! - Spreadsheets (`.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods`), read with calamine: the first
+//!   worksheet or [`ReadOptions::sheet`], its first non-empty row as the header. A worksheet
+//!   is read whole.
+//!
+//! The format is chosen from the file extension unless [`ReadOptions::format`] overrides it.
 //!
 //! Columns are found by the names in [`Role::recognised`] unless given in
 //! [`Columns`]. Bad rows (ragged CSV rows, invalid JSON lines, empty text or
@@ -140,7 +147,8 @@ impl Format {
 impl FromStr for Format {
     type Err = String;
 
-    /// Parses a `--format` value: `jsonl` (or `json`, `ndjson`), `csv`, `tsv`.
+    /// Parses a `--format` value: any of [`Format::SUPPORTED_EXTENSIONS`] (`jsonl`, `csv`,
+    /// `tsv`, `xlsx`, …), in any ASCII case.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Format::from_extension(s.trim()).ok_or_else(|| {
             format!(

@@ -41,8 +41,11 @@ pub fn judge(
 /// F1 change of one label between two evaluations.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LabelDelta {
+    /// The label's name.
     pub label: String,
+    /// Its F1 under the new model (0 when absent there).
     pub new: f64,
+    /// Its F1 under the baseline (0 when absent there).
     pub baseline: f64,
     /// `new − baseline`.
     pub delta: f64,
@@ -91,6 +94,7 @@ pub struct Comparison {
     pub p_value: f64,
     /// Significance level the verdict uses.
     pub alpha: f64,
+    /// Better, worse, or no significant difference at `alpha`.
     pub verdict: Verdict,
 }
 

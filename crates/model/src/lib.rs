@@ -36,20 +36,35 @@ use std::path::PathBuf;
 /// Why training, loading or saving a model failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
+    /// A training parameter is out of range.
     #[error("invalid training parameters: {0}")]
     InvalidParams(#[from] ParamError),
+    /// The training data, or the parts a model is assembled or loaded from, do not fit
+    /// together.
     #[error("invalid training data: {0}")]
     InvalidData(#[from] DataError),
     /// The model could not be written as JSON (its header).
     #[error("cannot serialise the model: {0}")]
     Serialise(#[from] serde_json::Error),
+    /// A model file that cannot be used: not a regular file, truncated, foreign (magic),
+    /// another format version, an unreadable header, a checksum mismatch, or parts that do
+    /// not fit together.
     #[error("model file {path} refused: {reason}")]
-    Corrupt { path: PathBuf, reason: String },
+    Corrupt {
+        /// The model file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Reading or writing a model file (or its card) failed.
     #[error("cannot access model file {path}: {error}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// What the operating system said.
         error: std::io::Error,
     },
+    /// An error raised by linfa itself: its `Fit` trait needs the error type to hold one.
     #[error(transparent)]
     Linfa(#[from] linfa::Error),
 }
@@ -57,12 +72,16 @@ pub enum ModelError {
 /// A training parameter out of range (checked by [`TrainParams`]' `ParamGuard`).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ParamError {
+    /// The SVM's `c` (inverse regularisation) is not a positive finite number; holds it.
     #[error("c is {0}, must be a positive number")]
     C(f32),
+    /// `max_epochs` is 0: the solver would not run.
     #[error("max_epochs must be at least 1")]
     MaxEpochs,
+    /// The stopping tolerance is not a positive finite number; holds it.
     #[error("tolerance is {0}, must be positive")]
     Tolerance(f32),
+    /// `min_df` is 0: every feature occurs in at least one document.
     #[error("min_df must be at least 1")]
     MinDf,
 }
@@ -70,42 +89,77 @@ pub enum ParamError {
 /// Parts of a model, or training data, that do not fit together.
 #[derive(Debug, PartialEq, thiserror::Error)]
 pub enum DataError {
+    /// The classifier's columns are not one per label plus one per line of the line head.
     #[error("{labels} label names and {lines} line names for a classifier of {columns} columns")]
     LabelCount {
+        /// Label names given.
         labels: usize,
+        /// Line-of-duty names of the line head (0 without one).
         lines: usize,
+        /// Columns of the classifier.
         columns: usize,
     },
+    /// The line head's softmax temperature is not a positive finite number; holds it.
     #[error("line head temperature {0} must be positive")]
     LineHeadTemperature(f32),
+    /// The labels' softmax temperature is not a positive finite number; holds it.
     #[error("calibration temperature {0} must be positive")]
     CalibrationTemperature(f32),
+    /// The feature configuration is out of range.
     #[error("{0}")]
     Features(#[from] pr_text::FeatureConfigError),
+    /// The classifier was built for another number of hash buckets than the features give.
     #[error("classifier hash space {classifier} does not match feature configuration {features}")]
-    HashSpace { classifier: usize, features: usize },
+    HashSpace {
+        /// The classifier's hash space (buckets).
+        classifier: usize,
+        /// `2^hash_bits` of the feature configuration.
+        features: usize,
+    },
+    /// Not one idf value per kept bucket.
     #[error("{idf} idf values for {buckets} buckets")]
-    IdfCount { idf: usize, buckets: usize },
+    IdfCount {
+        /// idf values given.
+        idf: usize,
+        /// Kept buckets.
+        buckets: usize,
+    },
+    /// Not one weight per kept bucket and label, or not one bias per label.
     #[error(
         "weights do not fit: {buckets} buckets x {labels} labels needs {} weights and {labels} biases, got {weights} and {biases}",
         buckets * labels
     )]
     WeightCount {
+        /// Kept buckets.
         buckets: usize,
+        /// Classifier columns.
         labels: usize,
+        /// Weights given.
         weights: usize,
+        /// Biases given.
         biases: usize,
     },
+    /// The kept buckets are not sorted without repeats, as lookups need.
     #[error("feature buckets are not strictly increasing")]
     BucketOrder,
+    /// A kept bucket is not below the hash space; holds the hash space.
     #[error("a feature bucket lies outside the hash space of {0}")]
     BucketOutside(usize),
+    /// A weight, bias or idf value is NaN or infinite.
     #[error("weights contain NaN or infinity")]
     NotFinite,
+    /// The label and line-head classifiers to join were fitted over different hash spaces.
     #[error("cannot join classifiers over hash spaces {0} and {1}")]
     JoinHashSpaces(usize, usize),
+    /// Training data with a different number of documents and labels.
     #[error("{documents} documents but {labels} labels")]
-    RowCount { documents: usize, labels: usize },
+    RowCount {
+        /// Documents given.
+        documents: usize,
+        /// Labels given.
+        labels: usize,
+    },
+    /// Every training document has the same label: there is nothing to tell apart.
     #[error("training needs at least two different labels")]
     OneLabel,
 }

@@ -7,9 +7,15 @@ use serde::{Deserialize, Serialize};
 /// Precision, recall and F1 of one label.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LabelMetrics {
+    /// The label's name.
     pub label: String,
+    /// Of the documents whose best prediction is this label, the share truly labelled so
+    /// (0 when it was never predicted).
     pub precision: f64,
+    /// Of the documents truly labelled so, the share whose best prediction is this label
+    /// (0 without such documents).
     pub recall: f64,
+    /// Harmonic mean of precision and recall (0 when both are 0).
     pub f1: f64,
     /// Documents with this true label.
     pub support: usize,
@@ -18,12 +24,15 @@ pub struct LabelMetrics {
 /// Metrics of ranked predictions against true labels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
+    /// Documents evaluated.
     pub n: usize,
+    /// Share of documents whose best prediction is the true label.
     pub accuracy: f64,
     /// Mean F1 over labels that occur in the truth or the predictions.
     pub macro_f1: f64,
     /// Share of documents whose true label is among the three best.
     pub top3_accuracy: f64,
+    /// One entry per label that occurs in the truth or the best predictions, in label order.
     pub per_label: Vec<LabelMetrics>,
     /// The most frequent mistakes: true label predicted as another, most frequent first.
     #[serde(default)]
@@ -33,8 +42,11 @@ pub struct Metrics {
 /// How often one label was predicted for another.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Confusion {
+    /// The true label.
     pub truth: String,
+    /// The label predicted best instead.
     pub predicted: String,
+    /// Documents with this mistake.
     pub count: usize,
 }
 

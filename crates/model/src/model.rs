@@ -26,7 +26,10 @@ pub struct Calibration {
 pub struct FusionWeights {
     /// Names of the inputs, in order; a router that computes other inputs must refuse them.
     pub inputs: Vec<String>,
+    /// One weight per input, same order: each candidate scores `sigmoid(weights · x +
+    /// intercept)`, and the candidates' scores are scaled to sum to one.
     pub weights: Vec<f64>,
+    /// The logistic layer's bias.
     pub intercept: f64,
 }
 
@@ -35,15 +38,18 @@ pub struct FusionWeights {
 pub struct HistoryInfo {
     /// File name of the history (no directories: they may reveal people's names).
     pub file: String,
+    /// Rows trained on (bad rows skipped before training are not counted).
     pub rows: usize,
     /// CRC-32 of the texts and labels used, to tell whether two models saw the same data.
     pub fingerprint: String,
+    /// Rows per label, after the names of one unit were merged into one label.
     pub label_counts: BTreeMap<String, usize>,
 }
 
 /// Cross-validated quality, measured before the final fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CrossValidation {
+    /// Number of folds `k` the rows were split into.
     pub folds: usize,
     /// Only one fold (1/`folds` of the rows, stratified) was held out, fitted around and
     /// scored: a held-out split rather than k-fold cross-validation.
@@ -81,10 +87,16 @@ pub struct ModelCard {
     pub created_at: String,
     /// petition-router version that trained it.
     pub tool_version: String,
+    /// The history it was trained on.
     pub history: HistoryInfo,
+    /// The training parameters used.
     pub params: ValidTrainParams,
+    /// Version of the keyword lists it was trained with (their fusion was fitted with them).
     pub catalogue_version: String,
+    /// Quality measured on held-out rows before the final fit; `None` when trained with
+    /// fewer than two folds (then no calibration or fusion was fitted either).
     pub cross_validation: Option<CrossValidation>,
+    /// Wall-clock training time, seconds.
     pub train_seconds: f64,
 }
 
@@ -116,6 +128,8 @@ pub struct LineHead {
 /// A model term that pushed the decision towards a label.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TermWeight {
+    /// The petition's text covered by the feature (a word, word pair or run of at least two
+    /// characters), from the normalised text.
     pub term: String,
     /// Contribution to the label's score (value × weight).
     pub weight: f32,

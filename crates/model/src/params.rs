@@ -178,7 +178,10 @@ mod tests {
     #[test]
     fn the_builder_refuses_what_the_solver_cannot_use() {
         let refused = TrainParams::new().c(0.0).check().unwrap_err();
-        assert!(matches!(refused, ModelError::InvalidParams(ParamError::C(_))));
+        assert!(matches!(
+            refused,
+            ModelError::InvalidParams(ParamError::C(_))
+        ));
         assert!(TrainParams::new().min_df(0).check().is_err());
         assert_eq!(TrainParams::new().seed(7).check().unwrap().seed(), 7);
     }
@@ -187,7 +190,10 @@ mod tests {
     fn parameters_read_from_a_card_are_checked_too() {
         let valid = TrainParams::new().check().unwrap();
         let json = serde_json::to_string(&valid).unwrap();
-        assert_eq!(serde_json::from_str::<ValidTrainParams>(&json).unwrap(), valid);
+        assert_eq!(
+            serde_json::from_str::<ValidTrainParams>(&json).unwrap(),
+            valid
+        );
         let negative = json.replace("\"c\":1.0", "\"c\":-1.0");
         assert_ne!(negative, json);
         let e = serde_json::from_str::<ValidTrainParams>(&negative).unwrap_err();

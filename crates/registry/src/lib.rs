@@ -11,6 +11,8 @@
 //! DIR/switches.jsonl
 //! ```
 
+#![warn(missing_docs)]
+
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io::Write;
@@ -19,6 +21,8 @@ use std::path::{Path, PathBuf};
 /// One stored model version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Version {
+    /// The version number, from 1 in the order models were added; its folder is
+    /// `versions/NNNN` (zero-padded to four digits).
     pub number: u32,
     /// The model file inside the registry.
     pub model: PathBuf,
@@ -31,6 +35,7 @@ pub struct Switch {
     pub at: String,
     /// Version serving before, if any.
     pub from: Option<u32>,
+    /// Version serving after the switch.
     pub to: u32,
     /// promote, forced-promote or rollback.
     pub action: String,
@@ -39,13 +44,23 @@ pub struct Switch {
 /// Why a registry operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
+    /// Reading or writing a file of the registry (or the model being added) failed.
     #[error("model registry {path}: {error}")]
     Io {
+        /// The file or folder the operation was on.
         path: PathBuf,
+        /// What the operating system said.
         error: std::io::Error,
     },
+    /// The registry's contents make no sense: `current` pointing outside `versions/`, a
+    /// version without its model file, a damaged line of `switches.jsonl`.
     #[error("model registry {dir}: {message}")]
-    Invalid { dir: PathBuf, message: String },
+    Invalid {
+        /// The registry directory.
+        dir: PathBuf,
+        /// What is wrong, naming the file or line.
+        message: String,
+    },
 }
 
 /// The action recorded for a rollback.

@@ -11,7 +11,10 @@ use rayon::prelude::*;
 /// compare two models row by row).
 #[derive(Debug, Clone)]
 pub struct Evaluation {
+    /// Accuracy, macro-F1, top-3 and per-label figures, in the model's unit space.
     pub metrics: Metrics,
+    /// Per row, in row order: whether the best suggestion was the true unit (McNemar's test
+    /// compares two models on these).
     pub top1_right: Vec<bool>,
     /// For the rows whose true unit is a district or town unit: how often the petition's
     /// locality lay in that unit's district.
@@ -37,6 +40,7 @@ impl LocalityAccuracy {
 /// Why an evaluation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
+    /// A row could not be routed (no text).
     #[error("{0}")]
     Route(#[from] crate::RouteError),
     /// Reading the rows failed.
@@ -87,8 +91,11 @@ pub fn evaluate(
 /// `promote` refuses a worse model.
 #[derive(Debug, Clone)]
 pub struct Contest {
+    /// The candidate model's evaluation.
     pub new: Evaluation,
+    /// The serving (baseline) model's evaluation on the same rows.
     pub current: Evaluation,
+    /// The comparison: McNemar's test, F1 change by label, and the verdict.
     pub judgement: Judgement,
 }
 

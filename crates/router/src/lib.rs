@@ -1,6 +1,8 @@
 //! The routing engine: normalise → segment → keyword scores + linear model → fusion →
 //! ranked departments with evidence. Also the training pipeline that produces its model.
 
+#![warn(missing_docs)]
+
 mod engine;
 mod evaluate;
 mod fusion;

@@ -6,7 +6,9 @@ use pr_catalogue::{Catalogue, LabelTarget};
 /// One place a petition can be routed to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// The department's code; for a label no department knows, the label itself.
     pub code: String,
+    /// The department's official name; for a label no department knows, the label itself.
     pub name: String,
     /// Index in the catalogue, `None` for a label no department knows.
     pub department: Option<usize>,

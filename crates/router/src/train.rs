@@ -23,8 +23,11 @@ use std::time::Instant;
 /// One row of labelled history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabelledPetition {
+    /// The petition's title, or `""`.
     pub title: String,
+    /// The petition's text.
     pub text: String,
+    /// The unit or category that handled it: what the model learns to predict.
     pub label: String,
     /// The intake desk's district or town (the history's region column), or `""`.
     pub region: String,
@@ -33,7 +36,9 @@ pub struct LabelledPetition {
 /// How to train.
 #[derive(Debug, Clone)]
 pub struct TrainOptions {
+    /// Solver parameters (checked before training starts).
     pub params: TrainParams,
+    /// How text becomes features; stored in the model so that routing does the same.
     pub features: FeatureConfig,
     /// Cross-validation folds for the report and for fitting calibration and fusion;
     /// below 2 skips both (the model then uses plain softmax probabilities).
@@ -67,14 +72,20 @@ pub struct TrainReport {
 /// Why training failed.
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {
+    /// The parameters are out of range, or fitting or assembling the model failed.
     #[error("{0}")]
     Model(#[from] ModelError),
+    /// The feature configuration is out of range.
     #[error("cannot train: {0}")]
     Features(#[from] pr_text::FeatureConfigError),
+    /// The place matcher for the jurisdiction and the catalogue's place names cannot be built.
     #[error("cannot train: {0}")]
     Jurisdiction(#[from] pr_locality::GazetteerError),
+    /// Fewer than two labels once the names of one unit are merged; holds how many.
     #[error("cannot train: the history has {0} distinct label(s); routing needs at least two")]
     TooFewLabels(usize),
+    /// The fusion layer cannot be fitted on the held-out predictions (e.g. they are all
+    /// right or all wrong).
     #[error("cannot train: {0}")]
     Fusion(#[from] fusion::FusionError),
     /// Reading the rows failed.
@@ -85,6 +96,7 @@ pub enum TrainError {
 /// Rows to train on, read as training goes, so that a history larger than memory can be
 /// trained on: only each row's features are kept. Reading stops at the first error.
 pub trait TrainingRows: Iterator<Item = Result<LabelledPetition, Self::Error>> {
+    /// The reader's error, boxed into [`TrainError::Input`] or [`crate::EvalError::Input`].
     type Error: Into<Box<dyn std::error::Error + Send + Sync>>;
 }
 
@@ -102,7 +114,12 @@ pub enum TrainStage {
     /// Segmenting and hashing every row.
     Features,
     /// Fitting cross-validation fold `fold` (0-based) of `folds`.
-    Fold { fold: usize, folds: usize },
+    Fold {
+        /// The fold being fitted, from 0.
+        fold: usize,
+        /// Folds fitted in all (1 for a held-out split).
+        folds: usize,
+    },
     /// Calibration and the fusion layer, on the held-out predictions.
     Calibration,
     /// The final fit on all rows.

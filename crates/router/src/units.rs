@@ -47,7 +47,9 @@ pub struct UnitKey {
 /// A unit: its key and level.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unit {
+    /// Its place and line of duty.
     pub key: UnitKey,
+    /// City, district or town: the level of its place.
     pub level: Level,
 }
 
@@ -60,6 +62,9 @@ pub struct UnitParser<'a> {
 }
 
 impl<'a> UnitParser<'a> {
+    /// A parser for names of units of `jurisdiction`, whose place names are looked up there
+    /// first (`None`: no scope, so a bare town name places nothing), with the catalogue's
+    /// declared units and lines of duty and its local place names (`aliases`).
     pub fn new(
         gazetteer: &'a Gazetteer,
         catalogue: &'a Catalogue,

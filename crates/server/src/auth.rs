@@ -13,16 +13,26 @@ use tonic::{Request, Status};
 /// A credentials file that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum AccessError {
+    /// An admin or client token file cannot be read.
     #[error("cannot read {path}")]
     Read {
+        /// The token file.
         path: PathBuf,
+        /// What the operating system said.
         source: std::io::Error,
     },
+    /// A token file has no non-blank line: it would lock every caller out.
     #[error("{path} holds no token: write one token per line")]
-    NoToken { path: PathBuf },
+    NoToken {
+        /// The token file.
+        path: PathBuf,
+    },
+    /// `--model-dir` does not exist, cannot be resolved or is not a directory.
     #[error("model directory {path} is not a readable directory")]
     ModelDir {
+        /// The directory as configured.
         path: PathBuf,
+        /// What the operating system said (`NotADirectory` for a file).
         source: std::io::Error,
     },
 }

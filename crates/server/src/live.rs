@@ -12,8 +12,11 @@ use std::time::SystemTime;
 /// An engine with where it came from.
 #[derive(Debug)]
 pub struct Loaded {
+    /// The engine built from the model and catalogue below.
     pub engine: Engine,
+    /// The model file it was loaded from, as given (a reload without a path reads it again).
     pub model_path: PathBuf,
+    /// The keyword-list directory it was loaded from, as given.
     pub catalogue_path: PathBuf,
     /// RFC 3339 UTC.
     pub loaded_at: String,
@@ -22,16 +25,23 @@ pub struct Loaded {
 /// Why a model or catalogue was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineLoadError {
+    /// The model file cannot be read or is refused.
     #[error(transparent)]
     Model(#[from] pr_model::ModelError),
+    /// The keyword lists cannot be read or are refused.
     #[error(transparent)]
     Catalogue(#[from] pr_catalogue::CatalogueError),
+    /// Each loads on its own, but no engine can be built from the pair.
     #[error("model {model} and catalogue {catalogue} do not fit together")]
     Engine {
+        /// The model file.
         model: PathBuf,
+        /// The keyword-list directory.
         catalogue: PathBuf,
+        /// Why the engine refused them.
         source: pr_router::EngineError,
     },
+    /// The blocking task that loads on reload panicked or was cancelled.
     #[error("the loading task failed: {0}")]
     Task(String),
 }
@@ -64,6 +74,7 @@ pub struct Live {
 }
 
 impl Live {
+    /// Starts serving `loaded`.
     pub fn new(loaded: Loaded) -> Live {
         Live {
             current: ArcSwap::from_pointee(loaded),

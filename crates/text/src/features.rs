@@ -1,7 +1,8 @@
 //! Hashed sparse features: word unigrams and bigrams from jieba, plus character n-grams.
 //!
-//! A document becomes a sparse vector: each distinct bucket gets `1 + ln(count)` (sub-linear
-//! term frequency). Inverse document frequency and the scaling to unit length depend on the
+//! A document becomes a sparse vector: each distinct bucket keeps how often it occurs (capped
+//! at 255), and its value is [`term_weight`] of that count, `1 + ln(count)` (sub-linear term
+//! frequency). Inverse document frequency and the scaling to unit length depend on the
 //! training data, so the model applies them (see `pr_model::LinearClassifier`).
 
 use crate::hash;
@@ -89,6 +90,7 @@ pub enum FeatureKind {
 pub struct Feature {
     /// Hash bucket, below `2^hash_bits`.
     pub bucket: u32,
+    /// Word, word pair or character n-gram: which text [`Feature::span`] covers.
     pub kind: FeatureKind,
     /// Byte range in the analysed text of the first occurrence.
     pub span: (u32, u32),
@@ -99,11 +101,14 @@ pub struct Feature {
 /// can store them exactly in a byte.
 #[derive(Debug, Default, Clone)]
 pub struct DocFeatures {
+    /// The distinct features, sorted by bucket, each with its first occurrence.
     pub features: Vec<Feature>,
+    /// How often each feature of [`DocFeatures::features`] occurs (same index), capped at 255.
     pub counts: Vec<u8>,
 }
 
-/// The value of a feature seen `count` times: `1 + ln(count)` (sub-linear term frequency).
+/// The value of a feature seen `count` times: `1 + ln(count)` (sub-linear term frequency), so
+/// 1.0 for one occurrence and about 3.3 for ten. A count of 0 (never stored) also gives 1.0.
 #[inline]
 pub fn term_weight(count: u8) -> f32 {
     term_weights()[usize::from(count)]
@@ -297,9 +302,10 @@ fn word_hash(word: &str) -> u64 {
     }
 }
 
-/// Sorts raw features by bucket and merges repeats into `1 + ln(count)`. Sorting packed
-/// `bucket << 32 | position` keys is much faster than sorting the features themselves, and
-/// keeps the first occurrence of each bucket first.
+/// Sorts raw features by bucket and merges repeats into one feature with its count (capped at
+/// 255; [`term_weight`] turns it into a value later). Sorting packed `bucket << 32 | position`
+/// keys is much faster than sorting the features themselves, and keeps the first occurrence of
+/// each bucket first.
 fn collapse(raw: &[Feature], hash_bits: u8, scratch: &mut SortScratch, out: &mut DocFeatures) {
     out.features.clear();
     out.counts.clear();

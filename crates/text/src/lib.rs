@@ -5,6 +5,8 @@
 //! Everything here must behave identically at training and at serving time, so the feature
 //! configuration and the hash function are part of the model file format.
 
+#![warn(missing_docs)]
+
 mod features;
 mod hash;
 mod normalise;

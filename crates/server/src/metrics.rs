@@ -40,6 +40,17 @@ struct RoutingOutcomeLabels {
     returned: &'static str,
 }
 
+/// Registers `metric` under `name` and hands it back, to keep in the struct.
+fn registered<M: prometheus_client::registry::Metric + Clone>(
+    registry: &mut Registry,
+    name: &str,
+    help: &str,
+    metric: M,
+) -> M {
+    registry.register(name, help, metric.clone());
+    metric
+}
+
 /// Every metric the server exports.
 pub struct ServerMetrics {
     registry: Registry,
@@ -60,92 +71,31 @@ pub struct ServerMetrics {
 impl ServerMetrics {
     pub fn new() -> Arc<ServerMetrics> {
         let mut registry = Registry::with_prefix("petition_router");
-        let calls = Family::<CallLabels, Counter>::default();
-        registry.register(
-            "calls",
-            "gRPC calls (and batch or stream items) by method and status code",
-            calls.clone(),
-        );
-        // 10 µs .. ~80 ms: routing is tens of microseconds, long petitions a few milliseconds.
-        let route_seconds = Histogram::new(
+        let r = &mut registry;
+        // Registered in this order, which is the order of /metrics.
+        let metrics = ServerMetrics {
+            calls: registered(r, "calls", "gRPC calls (and batch or stream items) by method and status code", Family::<CallLabels, Counter>::default()),
+            // 10 µs .. ~80 ms: routing is tens of microseconds, long petitions a few milliseconds.
+            route_seconds: registered(r, "route_seconds", "Time spent routing one petition inside the server", Histogram::new(
             prometheus_client::metrics::histogram::exponential_buckets(1e-5, 2.0, 14),
-        );
-        registry.register(
-            "route_seconds",
-            "Time spent routing one petition inside the server",
-            route_seconds.clone(),
-        );
-        let top_suggestions = Family::<DepartmentLabels, Counter>::default();
-        registry.register(
-            "top_suggestions",
-            "Petitions routed, by the department suggested first",
-            top_suggestions.clone(),
-        );
-        let routed = Counter::default();
-        registry.register("routed", "Petitions routed", routed.clone());
-        let needs_review = Counter::default();
-        registry.register(
-            "needs_review",
-            "Petitions routed with needs_review set (divide by routed for the rate)",
-            needs_review.clone(),
-        );
-        let model_info = Family::<VersionLabels, Gauge>::default();
-        registry.register(
-            "model",
-            "The model and catalogue serving now (value 1)",
-            model_info.clone(),
-        );
-        let reloads = Family::<OutcomeLabels, Counter>::default();
-        registry.register("reloads", "Model reloads by outcome", reloads.clone());
-        let outcomes = Family::<RoutingOutcomeLabels, Counter>::default();
-        registry.register(
-            "outcomes",
-            "Recorded outcomes by model version and first-suggested department: whether the first \
+        )),
+            top_suggestions: registered(r, "top_suggestions", "Petitions routed, by the department suggested first", Family::<DepartmentLabels, Counter>::default()),
+            routed: registered(r, "routed", "Petitions routed", Counter::default()),
+            needs_review: registered(r, "needs_review", "Petitions routed with needs_review set (divide by routed for the rate)", Counter::default()),
+            model_info: registered(r, "model", "The model and catalogue serving now (value 1)", Family::<VersionLabels, Gauge>::default()),
+            reloads: registered(r, "reloads", "Model reloads by outcome", Family::<OutcomeLabels, Counter>::default()),
+            outcomes: registered(r, "outcomes", "Recorded outcomes by model version and first-suggested department: whether the first \
              (top1) or one of the first three (top3) suggestions was the final department, and \
-             whether the department sent the case back (returned, 退单)",
-            outcomes.clone(),
-        );
-        let outcomes_without_routing = Counter::default();
-        registry.register(
-            "outcomes_without_routing",
-            "Recorded outcomes whose routing the store did not keep (routed by another replica, \
-             never routed with that id, or past retention): stored, not counted in outcomes",
-            outcomes_without_routing.clone(),
-        );
-        let feedback_dropped = Counter::default();
-        registry.register(
-            "feedback_dropped",
-            "Routed petitions not kept for their outcome because the store's queue was full",
-            feedback_dropped.clone(),
-        );
-        let feedback_lost = Counter::default();
-        registry.register(
-            "feedback_lost",
-            "Routed petitions not kept for their outcome because the store refused them after \
-             retries (or their queue was full): their outcomes are refused with UNAVAILABLE",
-            feedback_lost.clone(),
-        );
-        let feedback_store_up = Gauge::default();
-        registry.register(
-            "feedback_store_up",
-            "1 while the feedback store takes writes, 0 after a write failed until one succeeds",
-            feedback_store_up.clone(),
-        );
-        Arc::new(ServerMetrics {
+             whether the department sent the case back (returned, 退单)", Family::<RoutingOutcomeLabels, Counter>::default()),
+            outcomes_without_routing: registered(r, "outcomes_without_routing", "Recorded outcomes whose routing the store did not keep (routed by another replica, \
+             never routed with that id, or past retention): stored, not counted in outcomes", Counter::default()),
+            feedback_dropped: registered(r, "feedback_dropped", "Routed petitions not kept for their outcome because the store's queue was full", Counter::default()),
+            feedback_lost: registered(r, "feedback_lost", "Routed petitions not kept for their outcome because the store refused them after \
+             retries (or their queue was full): their outcomes are refused with UNAVAILABLE", Counter::default()),
+            feedback_store_up: registered(r, "feedback_store_up", "1 while the feedback store takes writes, 0 after a write failed until one succeeds", Gauge::default()),
             registry,
-            calls,
-            route_seconds,
-            top_suggestions,
-            routed,
-            needs_review,
-            model_info,
-            reloads,
-            feedback_dropped,
-            feedback_lost,
-            feedback_store_up,
-            outcomes,
-            outcomes_without_routing,
-        })
+        };
+        Arc::new(metrics)
     }
 
     /// Counts a call (or an item of a batch or stream) with its gRPC status.

@@ -87,40 +87,91 @@ pub struct Bound {
 /// both ports listen and health reports SERVING.
 pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), ServeError> {
     let started = Instant::now();
+    let metrics = ServerMetrics::new();
+    let loaded = load_engine(&config, &metrics).await?;
+    let feedback = open_feedback(&config, &metrics).await?;
+    let shared = shared_state(&config, loaded, metrics.clone(), feedback);
+    let (grpc, bound) = bind_listeners(&config, &metrics, &shared).await?;
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    let routes = routes(&config, &shared, Server::builder())?.add_service(health_service);
+    set_health(&health, ServingStatus::Serving).await;
+    if let Some(feedback) = &shared.feedback {
+        crate::feedback::report_health(feedback.healthy(), health.clone()).await;
+    }
+    reload_on_hangup(shared.clone())?;
+
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = drain_on_signal(&config, shared.clone(), health, stopping_tx)?;
+    let incoming = TcpListenerStream::new(grpc).map(|stream| {
+        // Nagle's algorithm would hold small responses back for up to 40 ms.
+        if let Ok(s) = &stream {
+            let _ = s.set_nodelay(true);
+        }
+        stream
+    });
+    let server = tokio::spawn(routes.serve_with_incoming_shutdown(incoming, shutdown));
+    tracing::info!(
+        grpc = %bound.grpc,
+        metrics = ?bound.metrics,
+        startup_ms = started.elapsed().as_millis() as u64,
+        "serving"
+    );
+    on_ready(bound);
+
+    wait_until_stopped(server, stopping_rx, config.shutdown_timeout).await?;
+    flush_feedback(shared).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Loads the model and keyword lists (blocking: off the async workers) and logs their versions.
+async fn load_engine(config: &Config, metrics: &ServerMetrics) -> Result<Loaded, ServeError> {
     let (model, catalogue) = (config.model.clone(), config.catalogue.clone());
     let loaded = tokio::task::spawn_blocking(move || Loaded::load(&model, &catalogue)).await??;
-    let metrics = ServerMetrics::new();
-    {
-        let (m, c) = (loaded.engine.model(), loaded.engine.catalogue());
-        metrics.serving(m.version(), c.version());
-        tracing::info!(
-            model_version = m.version(),
-            catalogue_version = c.version(),
-            model = %loaded.model_path.display(),
-            catalogue = %loaded.catalogue_path.display(),
-            departments = c.departments().len(),
-            "model loaded"
-        );
-    }
-    let feedback = match &config.feedback_store {
-        Some(url) => {
-            // Blocking (the PostgreSQL client runs its own runtime): off the async workers.
-            let url = url.as_given();
-            let store =
-                tokio::task::spawn_blocking(move || pr_feedback::Store::open(&url)).await??;
-            tracing::info!(retention = ?config.feedback_retention, "feedback store open");
-            Some(crate::feedback::Feedback::start(
-                store,
-                config.feedback_retention,
-                metrics.clone(),
-            ))
-        }
-        None => None,
+    let (m, c) = (loaded.engine.model(), loaded.engine.catalogue());
+    metrics.serving(m.version(), c.version());
+    tracing::info!(
+        model_version = m.version(),
+        catalogue_version = c.version(),
+        model = %loaded.model_path.display(),
+        catalogue = %loaded.catalogue_path.display(),
+        departments = c.departments().len(),
+        "model loaded"
+    );
+    Ok(loaded)
+}
+
+/// Opens the feedback store, if one is configured, and starts its writer.
+async fn open_feedback(
+    config: &Config,
+    metrics: &Arc<ServerMetrics>,
+) -> Result<Option<crate::feedback::Feedback>, ServeError> {
+    let Some(url) = &config.feedback_store else {
+        return Ok(None);
     };
-    let shared = Arc::new(Shared {
+    // Blocking (the PostgreSQL client runs its own runtime): off the async workers.
+    let url = url.as_given();
+    let store = tokio::task::spawn_blocking(move || pr_feedback::Store::open(&url)).await??;
+    tracing::info!(retention = ?config.feedback_retention, "feedback store open");
+    Ok(Some(crate::feedback::Feedback::start(
+        store,
+        config.feedback_retention,
+        metrics.clone(),
+    )))
+}
+
+/// What every call shares: the live engine, the limits, admission and the routing threads.
+fn shared_state(
+    config: &Config,
+    loaded: Loaded,
+    metrics: Arc<ServerMetrics>,
+    feedback: Option<crate::feedback::Feedback>,
+) -> Arc<Shared> {
+    Arc::new(Shared {
         live: Arc::new(Live::new(loaded)),
         limits: config.limits,
-        metrics: metrics.clone(),
+        metrics,
         permits: Arc::new(Semaphore::new(config.limits.max_in_flight as usize)),
         cores: crate::cores::Cores::new(
             std::thread::available_parallelism().map_or(1, usize::from),
@@ -128,8 +179,15 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
         ),
         draining: AtomicBool::new(false),
         feedback,
-    });
+    })
+}
 
+/// Binds the gRPC port and, when configured, the metrics port (served at once).
+async fn bind_listeners(
+    config: &Config,
+    metrics: &Arc<ServerMetrics>,
+    shared: &Arc<Shared>,
+) -> Result<(TcpListener, Bound), ServeError> {
     let grpc = bind(config.addr).await?;
     let metrics_listener = match config.metrics_addr {
         Some(addr) => Some(bind(addr).await?),
@@ -145,8 +203,16 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
     if let Some(listener) = metrics_listener {
         tokio::spawn(serve_metrics(listener, metrics.clone(), shared.clone()));
     }
+    Ok((grpc, bound))
+}
 
-    let (health, health_service) = tonic_health::server::health_reporter();
+/// RouterService and AdminService behind their credential checks, and reflection; health
+/// and reflection stay open.
+fn routes(
+    config: &Config,
+    shared: &Arc<Shared>,
+    mut builder: Server,
+) -> Result<tonic::transport::server::Router, ServeError> {
     let max = config.limits.max_message_bytes as usize;
     let router_service = RouterServiceServer::new(RouterApi {
         shared: shared.clone(),
@@ -154,7 +220,6 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
     .max_decoding_message_size(max)
     .max_encoding_message_size(max);
     let access = Arc::new(Access::load(&config.access)?);
-    // Health and reflection stay open; the two services check their callers' credentials.
     let router_service = InterceptedService::new(router_service, access.router_gate());
     let admin_service = InterceptedService::new(
         AdminServiceServer::new(AdminApi {
@@ -171,46 +236,6 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
-    set_health(&health, ServingStatus::Serving).await;
-    if let Some(feedback) = &shared.feedback {
-        crate::feedback::report_health(feedback.healthy(), health.clone()).await;
-    }
-
-    let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
-    let reload_shared = shared.clone();
-    tokio::spawn(async move {
-        while hangup.recv().await.is_some() {
-            tracing::info!("SIGHUP: reloading model and catalogue");
-            // The outcome is logged and counted by `reload`.
-            let _ = admin::reload(&reload_shared, None, None).await;
-        }
-    });
-
-    let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
-    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-    let drain_delay = config.drain_delay;
-    let drain_shared = shared.clone();
-    let drain_health = health.clone();
-    let shutdown = async move {
-        tokio::select! {
-            _ = terminate.recv() => tracing::info!("SIGTERM: shutting down"),
-            _ = tokio::signal::ctrl_c() => tracing::info!("interrupt: shutting down"),
-        }
-        drain_shared.draining.store(true, Ordering::SeqCst);
-        set_health(&drain_health, ServingStatus::NotServing).await;
-        // Load balancers see NOT_SERVING and stop sending before the listener closes.
-        tokio::time::sleep(drain_delay).await;
-        let _ = stopping_tx.send(());
-    };
-
-    let incoming = TcpListenerStream::new(grpc).map(|stream| {
-        // Nagle's algorithm would hold small responses back for up to 40 ms.
-        if let Ok(s) = &stream {
-            let _ = s.set_nodelay(true);
-        }
-        stream
-    });
-    let mut builder = Server::builder();
     if let Some(tls) = &config.tls {
         builder = builder
             .tls_config(tls_config(tls)?)
@@ -220,32 +245,65 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
                 source,
             })?;
     }
-    let mut server = tokio::spawn(
-        builder
-            .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))
-            .add_service(health_service)
-            .add_service(reflection)
-            .add_service(reflection_alpha)
-            .add_service(router_service)
-            .add_service(admin_service)
-            .serve_with_incoming_shutdown(incoming, shutdown),
-    );
-    tracing::info!(
-        grpc = %bound.grpc,
-        metrics = ?bound.metrics,
-        startup_ms = started.elapsed().as_millis() as u64,
-        "serving"
-    );
-    on_ready(bound);
+    Ok(builder
+        .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))
+        .add_service(reflection)
+        .add_service(reflection_alpha)
+        .add_service(router_service)
+        .add_service(admin_service))
+}
 
+/// Reloads the model and keyword lists on SIGHUP.
+fn reload_on_hangup(shared: Arc<Shared>) -> Result<(), ServeError> {
+    let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
+    tokio::spawn(async move {
+        while hangup.recv().await.is_some() {
+            tracing::info!("SIGHUP: reloading model and catalogue");
+            // The outcome is logged and counted by `reload`.
+            let _ = admin::reload(&shared, None, None).await;
+        }
+    });
+    Ok(())
+}
+
+/// The server's shutdown future: on SIGTERM or Ctrl-C, health turns NOT_SERVING, and after
+/// the drain delay the listener closes and `stopping` is told.
+fn drain_on_signal(
+    config: &Config,
+    shared: Arc<Shared>,
+    health: tonic_health::server::HealthReporter,
+    stopping: tokio::sync::oneshot::Sender<()>,
+) -> Result<impl std::future::Future<Output = ()>, ServeError> {
+    let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
+    let drain_delay = config.drain_delay;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => tracing::info!("SIGTERM: shutting down"),
+            _ = tokio::signal::ctrl_c() => tracing::info!("interrupt: shutting down"),
+        }
+        shared.draining.store(true, Ordering::SeqCst);
+        set_health(&health, ServingStatus::NotServing).await;
+        // Load balancers see NOT_SERVING and stop sending before the listener closes.
+        tokio::time::sleep(drain_delay).await;
+        let _ = stopping.send(());
+    })
+}
+
+/// Waits for the server to end; once draining has begun, calls in flight get at most
+/// `shutdown_timeout` to finish.
+async fn wait_until_stopped(
+    mut server: tokio::task::JoinHandle<Result<(), tonic::transport::Error>>,
+    stopping: tokio::sync::oneshot::Receiver<()>,
+    shutdown_timeout: std::time::Duration,
+) -> Result<(), ServeError> {
     tokio::select! {
         finished = &mut server => finished??,
-        _ = stopping_rx => {
-            match tokio::time::timeout(config.shutdown_timeout, &mut server).await {
+        _ = stopping => {
+            match tokio::time::timeout(shutdown_timeout, &mut server).await {
                 Ok(finished) => finished??,
                 Err(_) => {
                     tracing::warn!(
-                        timeout = ?config.shutdown_timeout,
+                        timeout = ?shutdown_timeout,
                         "calls still in flight when the shutdown timeout ran out: stopping anyway"
                     );
                     server.abort();
@@ -253,15 +311,17 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
             }
         }
     }
-    // Everything routed is committed before the process ends.
-    let flushing = shared.clone();
+    Ok(())
+}
+
+/// Commits everything routed before the process ends.
+async fn flush_feedback(shared: Arc<Shared>) -> Result<(), ServeError> {
     tokio::task::spawn_blocking(move || {
-        if let Some(Err(lost)) = flushing.feedback.as_ref().map(|f| f.flush()) {
+        if let Some(Err(lost)) = shared.feedback.as_ref().map(|f| f.flush()) {
             tracing::error!(lost = lost.0, "{lost}");
         }
     })
     .await?;
-    tracing::info!("stopped");
     Ok(())
 }
 

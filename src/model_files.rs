@@ -1,30 +1,47 @@
-//! Where the shipped default model and keyword lists are found: a flag, else an environment
-//! variable, else the copies in the source tree this binary was built from; and loading them
-//! into an engine.
+//! The model and keyword lists a command uses: a flag, else an environment variable, else the
+//! shipped default built into the binary (so that a copied binary or `cargo install` routes
+//! without the source tree); and loading them into an engine.
 
-use pr_catalogue::Catalogue;
-use pr_model::Model;
+use pr_catalogue::{Catalogue, CatalogueSource};
+use pr_model::ModelSource;
 use pr_router::{Engine, EngineOptions};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-const DEFAULT_MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/default.model");
-const DEFAULT_CATALOGUE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/keyword-lists");
+mod shipped {
+    include!(concat!(env!("OUT_DIR"), "/shipped.rs"));
+}
 
-/// The model path: `flag`, else `$PETITION_ROUTER_MODEL`, else the shipped default.
-pub fn model(flag: Option<PathBuf>) -> PathBuf {
+/// The model: `flag`, else `$PETITION_ROUTER_MODEL`, else the shipped default.
+pub fn model(flag: Option<PathBuf>) -> ModelSource {
     flag.or_else(|| std::env::var_os("PETITION_ROUTER_MODEL").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL))
+        .map_or_else(shipped_model, ModelSource::File)
 }
 
-/// The catalogue directory: `flag`, else `$PETITION_ROUTER_CATALOGUE`, else the shipped lists.
-pub fn catalogue(flag: Option<PathBuf>) -> PathBuf {
+/// The keyword lists: `flag`, else `$PETITION_ROUTER_CATALOGUE`, else the shipped lists.
+pub fn catalogue(flag: Option<PathBuf>) -> CatalogueSource {
     flag.or_else(|| std::env::var_os("PETITION_ROUTER_CATALOGUE").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_CATALOGUE))
+        .map_or_else(shipped_catalogue, CatalogueSource::Dir)
 }
 
-/// Loads a model and a keyword-list directory into an engine.
-pub fn load_engine(model: &Path, catalogue: &Path) -> anyhow::Result<Engine> {
-    let model = Model::load(model)?;
-    let catalogue = Catalogue::load_dir(catalogue)?;
+/// models/default.model, as built into this binary.
+pub fn shipped_model() -> ModelSource {
+    ModelSource::BuiltIn {
+        name: "models/default.model",
+        bytes: shipped::MODEL,
+    }
+}
+
+/// keyword-lists/, as built into this binary.
+pub fn shipped_catalogue() -> CatalogueSource {
+    CatalogueSource::BuiltIn {
+        name: "keyword-lists",
+        files: shipped::KEYWORD_LISTS,
+    }
+}
+
+/// Loads a model and keyword lists into an engine.
+pub fn load_engine(model: &ModelSource, catalogue: &CatalogueSource) -> anyhow::Result<Engine> {
+    let model = model.load()?;
+    let catalogue = Catalogue::load(catalogue)?;
     Ok(Engine::new(model, catalogue, EngineOptions::default())?)
 }

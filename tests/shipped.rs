@@ -100,3 +100,31 @@ fn default_model_card_matches_the_model() {
     assert_eq!(card["model_version"], model.version());
     assert_eq!(card["cross_validation"]["folds"], 5);
 }
+
+/// A binary copied away from the source tree (or installed with `cargo install`) still routes
+/// with the shipped model and keyword lists, which are built into it: the same versions as
+/// the files in the tree.
+#[test]
+fn a_copied_binary_routes_with_the_defaults_built_into_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("petition-router");
+    std::fs::copy(env!("CARGO_BIN_EXE_petition-router"), &copy).unwrap();
+    let out = std::process::Command::new(&copy)
+        .args(["route", "小区垃圾堆放多日无人清运，臭气熏天"])
+        .current_dir(dir.path())
+        .env_remove("PETITION_ROUTER_MODEL")
+        .env_remove("PETITION_ROUTER_CATALOGUE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let routing: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let model = pr_model::Model::load(&root.join("models/default.model")).unwrap();
+    let catalogue = Catalogue::load_dir(&catalogue()).unwrap();
+    assert_eq!(routing["model_version"], model.version());
+    assert_eq!(routing["catalogue_version"], catalogue.version());
+}

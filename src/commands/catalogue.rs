@@ -8,7 +8,7 @@ use crate::history_source::HistoryArgs;
 use crate::model_files;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use pr_catalogue::{Catalogue, Settings, SETTINGS_FILE};
+use pr_catalogue::{Catalogue, CatalogueSource, Settings, SETTINGS_FILE};
 use pr_locality::{Code, Gazetteer};
 use pr_router::proposal::{comment, propose, render, rows, Proposal, ProposedUnit, UNPLACED_FILE};
 use pr_router::UnitParser;
@@ -57,9 +57,13 @@ pub fn catalogue(args: CatalogueArgs) -> Result<()> {
 }
 
 fn from_history(args: FromHistoryArgs) -> Result<()> {
-    let base_dir = model_files::catalogue(args.catalogue.clone());
-    check_out_dir(&args.out, &base_dir, args.force)?;
-    let base = Catalogue::load_dir(&base_dir)?;
+    let base_source = model_files::catalogue(args.catalogue.clone());
+    let base_dir = match &base_source {
+        CatalogueSource::Dir(dir) => Some(dir.as_path()),
+        CatalogueSource::BuiltIn { .. } => None,
+    };
+    check_out_dir(&args.out, base_dir, args.force)?;
+    let base = Catalogue::load(&base_source)?;
     let gazetteer = Gazetteer::shipped();
     // A jurisdiction given is checked before the history is read.
     let given = match &args.jurisdiction {
@@ -184,9 +188,10 @@ fn report_proposal(out: &Path, proposal: &Proposal, written: &Catalogue, jurisdi
     }
 }
 
-/// Refuses a non-empty `out` without `force`, and the base catalogue itself in any case.
-fn check_out_dir(out: &Path, base: &Path, force: bool) -> Result<()> {
-    if let (Ok(a), Ok(b)) = (out.canonicalize(), base.canonicalize()) {
+/// Refuses a non-empty `out` without `force`, and the base catalogue's directory (when it
+/// is read from one) in any case.
+fn check_out_dir(out: &Path, base: Option<&Path>, force: bool) -> Result<()> {
+    if let (Ok(a), Some(Ok(b))) = (out.canonicalize(), base.map(Path::canonicalize)) {
         if a == b {
             bail!(
                 "--out {} is the base catalogue: write the proposal to another directory",

@@ -5,6 +5,7 @@ use crate::history_source::ModelOnHistory;
 use crate::model_files::{self, load_engine};
 use anyhow::Result;
 use clap::Args;
+use pr_model::ModelSource;
 use pr_model::Verdict;
 use pr_router::{Contest, Engine, Evaluation};
 use std::path::{Path, PathBuf};
@@ -35,7 +36,7 @@ pub fn eval(args: EvalArgs) -> Result<()> {
     } = &args.target;
     history.report()?;
     let catalogue = model_files::catalogue(catalogue.clone());
-    let engine = load_engine(model, &catalogue)?;
+    let engine = load_engine(&ModelSource::File(model.clone()), &catalogue)?;
     let rows = history.labelled_rows()?;
     let use_region = !args.no_region_hint;
     let Some(baseline_path) = &args.baseline else {
@@ -44,7 +45,7 @@ pub fn eval(args: EvalArgs) -> Result<()> {
             .expect("one evaluation per engine");
         return print_evaluation(&args, &engine, &evaluation);
     };
-    let baseline = load_engine(baseline_path, &catalogue)?;
+    let baseline = load_engine(&ModelSource::File(baseline_path.clone()), &catalogue)?;
     let contest = pr_router::contest(&engine, &baseline, rows, use_region)?;
     if args.json {
         println!(

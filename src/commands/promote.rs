@@ -6,6 +6,7 @@ use crate::model_files::{self, load_engine};
 use crate::reload::{notify, ReloadTarget};
 use anyhow::{bail, Result};
 use clap::Args;
+use pr_model::ModelSource;
 use pr_registry::Registry;
 use std::path::PathBuf;
 
@@ -36,7 +37,7 @@ pub fn promote(args: PromoteArgs) -> Result<()> {
     let registry = Registry::open(&args.registry)?;
     let catalogue = model_files::catalogue(catalogue.clone());
     history.report()?;
-    let new_engine = load_engine(model, &catalogue)?;
+    let new_engine = load_engine(&ModelSource::File(model.clone()), &catalogue)?;
     let mut action = "promote";
     match registry.current()? {
         // The first version: the history is still read, so that a bad one is refused.
@@ -46,7 +47,8 @@ pub fn promote(args: PromoteArgs) -> Result<()> {
             true,
         )?),
         Some(current) => {
-            let current_engine = load_engine(&current.model, &catalogue)?;
+            let current_engine =
+                load_engine(&ModelSource::File(current.model.clone()), &catalogue)?;
             let contest =
                 pr_router::contest(&new_engine, &current_engine, history.labelled_rows()?, true)?;
             let (new, old, c) = (

@@ -4,7 +4,7 @@ use crate::history_source::HistoryArgs;
 use crate::model_files;
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use pr_catalogue::Catalogue;
+use pr_catalogue::{Catalogue, CatalogueSource};
 use pr_locality::{Code, Gazetteer};
 use pr_model::{ClassWeight, Model, TrainParams};
 use pr_router::{EngineOptions, TrainOptions, TrainReport, TrainStage};
@@ -85,8 +85,8 @@ pub fn train(args: TrainArgs) -> Result<()> {
     }
     let summary = args.history.report()?;
     let rows = args.history.labelled_rows()?;
-    let catalogue_dir = model_files::catalogue(args.catalogue.clone());
-    let catalogue = Catalogue::load_dir(&catalogue_dir)?;
+    let catalogue_source = model_files::catalogue(args.catalogue.clone());
+    let catalogue = Catalogue::load(&catalogue_source)?;
     let jurisdiction = jurisdiction(&catalogue, summary.labels.iter().map(|(l, _)| l.as_str()));
     let options = train_options(&args, jurisdiction)?;
     let bar = progress_bar(&options);
@@ -96,7 +96,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
             bar.set_message(stage_message(stage));
         })?;
     bar.finish_and_clear();
-    warn_about_labels(&report, &catalogue_dir);
+    warn_about_labels(&report, &catalogue_source);
     model.save(&args.out)?;
     model.save_card(&args.out)?;
     print_summary(&model, &args.out);
@@ -166,12 +166,12 @@ fn stage_message(stage: TrainStage) -> String {
     }
 }
 
-fn warn_about_labels(report: &TrainReport, catalogue_dir: &Path) {
+fn warn_about_labels(report: &TrainReport, catalogue: &CatalogueSource) {
     if !report.unknown_labels.is_empty() {
         eprintln!(
             "warning: {} label(s) are not known to any department of {}; each is kept as a routing target of its own: {}",
             report.unknown_labels.len(),
-            catalogue_dir.display(),
+            catalogue,
             report.unknown_labels.join(", ")
         );
     }

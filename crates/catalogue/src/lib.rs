@@ -7,7 +7,7 @@ mod load;
 mod scorer;
 mod settings;
 
-pub use load::{CatalogueError, Department};
+pub use load::{CatalogueError, CatalogueFiles, Department};
 pub use scorer::{KeywordHit, KeywordScores};
 pub use settings::{DeclaredUnit, Settings, GOVERNMENT_LINE, SETTINGS_FILE};
 
@@ -39,15 +39,65 @@ pub enum LabelTarget {
     Unknown,
 }
 
+/// A keyword-list directory, or keyword lists built into the binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogueSource {
+    /// A directory, read when loaded (again on every reload).
+    Dir(std::path::PathBuf),
+    /// Files built into the binary, sorted by name; `name` is the directory they were built
+    /// from, for messages.
+    BuiltIn {
+        /// The directory the files were built from (e.g. `keyword-lists`).
+        name: &'static str,
+        /// File name and text of each `*.toml` file.
+        files: &'static [(&'static str, &'static str)],
+    },
+}
+
+impl std::fmt::Display for CatalogueSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CatalogueSource::Dir(dir) => write!(f, "{}", dir.display()),
+            CatalogueSource::BuiltIn { name, .. } => write!(f, "{name} (built into the binary)"),
+        }
+    }
+}
+
 impl Catalogue {
     /// Loads every `*.toml` file of `dir`; any invalid file or cross-file conflict is an error
     /// naming the file and line.
     pub fn load_dir(dir: &Path) -> Result<Catalogue, CatalogueError> {
-        let (departments, fingerprint) = load::load_dir(dir)?;
+        Catalogue::from_files(&CatalogueFiles::read_dir(dir)?)
+    }
+
+    /// Loads the catalogue from its source.
+    pub fn load(source: &CatalogueSource) -> Result<Catalogue, CatalogueError> {
+        match source {
+            CatalogueSource::Dir(dir) => Catalogue::load_dir(dir),
+            CatalogueSource::BuiltIn { name, files } => {
+                let dir = std::path::PathBuf::from(name);
+                let text = |n: &str| files.iter().find(|f| f.0 == n).map(|f| f.1.to_string());
+                Catalogue::from_files(&CatalogueFiles {
+                    departments: files
+                        .iter()
+                        .filter(|(n, _)| *n != SETTINGS_FILE)
+                        .map(|(n, t)| (dir.join(n), t.to_string()))
+                        .collect(),
+                    settings: text(SETTINGS_FILE),
+                    dir,
+                })
+            }
+        }
+    }
+
+    /// Parses and checks a catalogue's files, read from a directory or built into a binary;
+    /// the same files give the same catalogue and version wherever they come from.
+    pub fn from_files(files: &CatalogueFiles) -> Result<Catalogue, CatalogueError> {
+        let (departments, fingerprint) = load::parse_departments(files)?;
         let (settings, settings_text) =
-            settings::load(dir, pr_locality::Gazetteer::shipped(), &departments)?;
+            settings::load(files, pr_locality::Gazetteer::shipped(), &departments)?;
         let scorer = KeywordScorer::new(&departments).map_err(|e| CatalogueError::Automaton {
-            path: dir.to_path_buf(),
+            path: files.dir.clone(),
             reason: e.to_string(),
         })?;
         let fingerprint = match settings_text.is_empty() {

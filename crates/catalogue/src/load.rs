@@ -117,40 +117,77 @@ impl Source<'_> {
 }
 
 /// Loads all department files of `dir` in file-name order, with a checksum of their contents.
-pub(crate) fn load_dir(dir: &Path) -> Result<(Vec<Department>, u32), CatalogueError> {
-    let read_dir_error = |error| CatalogueError::ReadDir {
-        path: dir.to_path_buf(),
-        error,
-    };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(read_dir_error)?
-        .map(|entry| entry.map(|e| e.path()))
-        .collect::<Result<_, _>>()
-        .map_err(read_dir_error)?;
-    files.retain(|p| {
-        p.extension().is_some_and(|e| e == "toml")
-            && p.is_file()
-            && p.file_name()
-                .is_some_and(|n| n != crate::settings::SETTINGS_FILE)
-    });
-    files.sort();
-    if files.is_empty() {
-        return Err(CatalogueError::Empty {
+/// A catalogue's files, read but not yet parsed: from a directory, or built into a binary.
+#[derive(Debug, Clone)]
+pub struct CatalogueFiles {
+    /// Where the files are (or were, for a built-in copy): names them in messages.
+    pub dir: PathBuf,
+    /// The department files (`*.toml` but `catalogue.toml`): path and text, sorted by path.
+    pub departments: Vec<(PathBuf, String)>,
+    /// The text of `catalogue.toml`, if there is one.
+    pub settings: Option<String>,
+}
+
+impl CatalogueFiles {
+    /// Reads the department files and `catalogue.toml` of `dir`.
+    pub fn read_dir(dir: &Path) -> Result<CatalogueFiles, CatalogueError> {
+        let read_dir_error = |error| CatalogueError::ReadDir {
             path: dir.to_path_buf(),
+            error,
+        };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(read_dir_error)?
+            .map(|entry| entry.map(|e| e.path()))
+            .collect::<Result<_, _>>()
+            .map_err(read_dir_error)?;
+        files.retain(|p| {
+            p.extension().is_some_and(|e| e == "toml")
+                && p.is_file()
+                && p.file_name()
+                    .is_some_and(|n| n != crate::settings::SETTINGS_FILE)
+        });
+        files.sort();
+        let read = |path: &Path| {
+            std::fs::read_to_string(path).map_err(|error| CatalogueError::ReadFile {
+                path: path.to_path_buf(),
+                error,
+            })
+        };
+        let departments = files
+            .into_iter()
+            .map(|path| read(&path).map(|text| (path, text)))
+            .collect::<Result<_, _>>()?;
+        let settings_path = dir.join(crate::settings::SETTINGS_FILE);
+        let settings = match settings_path.is_file() {
+            true => Some(read(&settings_path)?),
+            false => None,
+        };
+        Ok(CatalogueFiles {
+            dir: dir.to_path_buf(),
+            departments,
+            settings,
+        })
+    }
+}
+
+/// Parses and checks the department files; returns them with the fingerprint of their names
+/// and texts.
+pub(crate) fn parse_departments(
+    files: &CatalogueFiles,
+) -> Result<(Vec<Department>, u32), CatalogueError> {
+    if files.departments.is_empty() {
+        return Err(CatalogueError::Empty {
+            path: files.dir.clone(),
         });
     }
     let mut fingerprint = crc32fast::Hasher::new();
-    let mut departments = Vec::with_capacity(files.len());
+    let mut departments = Vec::with_capacity(files.departments.len());
     // Where each code / name / alias was first claimed, for cross-file conflicts.
     let mut claimed: HashMap<String, (String, String)> = HashMap::new();
-    for path in &files {
-        let text = std::fs::read_to_string(path).map_err(|error| CatalogueError::ReadFile {
-            path: path.clone(),
-            error,
-        })?;
+    for (path, text) in &files.departments {
         fingerprint.update(path.file_name().unwrap_or_default().as_encoded_bytes());
         fingerprint.update(text.as_bytes());
-        let src = Source { path, text: &text };
+        let src = Source { path, text };
         let (department, names) = parse_department(&src)?;
         for (name, span_start) in names {
             let here = format!("{}:{}", path.display(), src.line(span_start));

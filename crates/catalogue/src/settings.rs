@@ -3,12 +3,11 @@
 //! that the national gazetteer does not hold (功能区 such as 金普新区, old names, 简称), and its
 //! local units (甘井子区城建局: a district or town plus a line of duty).
 
-use crate::load::{Department, Source};
+use crate::load::{CatalogueFiles, Department, Source};
 use crate::CatalogueError;
 use pr_locality::{Aliases, Code, Gazetteer, Level};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 use toml::Spanned;
 
 /// The line of duty of a place's own government (区政府, 街道办事处, 镇政府, 管委会), as a
@@ -68,21 +67,18 @@ struct RawUnit {
     aliases: Vec<Spanned<String>>,
 }
 
-/// Reads `catalogue.toml` of `dir`, if there is one; every name must be a known place, and
-/// every unit's line one of `departments` (already loaded) or the government.
+/// Parses `catalogue.toml` of `files`, if there is one; every name must be a known place,
+/// and every unit's line one of `departments` (already loaded) or the government. Also
+/// returns the file's bytes, for the catalogue's fingerprint.
 pub(crate) fn load(
-    dir: &Path,
+    files: &CatalogueFiles,
     gazetteer: &Gazetteer,
     departments: &[Department],
 ) -> Result<(Settings, Vec<u8>), CatalogueError> {
-    let path = dir.join(SETTINGS_FILE);
-    if !path.is_file() {
+    let Some(text) = files.settings.clone() else {
         return Ok((Settings::default(), Vec::new()));
-    }
-    let text = std::fs::read_to_string(&path).map_err(|error| CatalogueError::ReadFile {
-        path: path.clone(),
-        error,
-    })?;
+    };
+    let path = files.dir.join(SETTINGS_FILE);
     let src = Source {
         path: &path,
         text: &text,

@@ -50,8 +50,8 @@ fn harness() -> &'static Harness {
         };
         let config = settings
             .resolve(
-                root.join("models/default.model"),
-                root.join("keyword-lists"),
+                pr_model::ModelSource::File(root.join("models/default.model")),
+                pr_catalogue::CatalogueSource::Dir(root.join("keyword-lists")),
             )
             .expect("server settings");
         let (ready, bound) = std::sync::mpsc::channel();

@@ -14,6 +14,7 @@ mod metrics;
 mod model;
 mod params;
 mod solver;
+mod source;
 mod sparse;
 
 pub use classifier::LinearClassifier;
@@ -29,6 +30,7 @@ pub use model::{
     ModelCard, TermWeight,
 };
 pub use params::{ClassWeight, TrainParams, ValidTrainParams};
+pub use source::ModelSource;
 pub use sparse::SparseDocs;
 
 use std::path::PathBuf;

@@ -3,7 +3,9 @@
 //! caller merges them (flags over environment over file, [`Settings::or`]) and
 //! [`Settings::resolve`] fills the rest with defaults and checks how settings go together.
 
+use pr_catalogue::CatalogueSource;
 use pr_feedback::StoreUrl;
+use pr_model::ModelSource;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt::Display;
 use std::net::SocketAddr;
@@ -118,10 +120,10 @@ pub struct Settings {
     /// 127.0.0.1:9464].
     #[arg(long, env = "PETITION_ROUTER_METRICS_ADDR")]
     pub metrics_addr: Option<OrOff<SocketAddr>>,
-    /// Model file [default: the shipped models/default.model].
+    /// Model file [default: the shipped models/default.model, built into the binary].
     #[arg(long, env = "PETITION_ROUTER_MODEL")]
     pub model: Option<PathBuf>,
-    /// Keyword-list directory [default: the shipped keyword-lists/].
+    /// Keyword-list directory [default: the shipped keyword-lists/, built into the binary].
     #[arg(long, env = "PETITION_ROUTER_CATALOGUE")]
     pub catalogue: Option<PathBuf>,
     /// Longest accepted petition content, in characters [default: 32768].
@@ -228,10 +230,10 @@ pub struct Config {
     /// Prometheus `/metrics` and `/healthz` listen address (default 127.0.0.1:9464); `None`:
     /// no metrics server.
     pub metrics_addr: Option<SocketAddr>,
-    /// Model file loaded at start and read again on reload.
-    pub model: PathBuf,
-    /// Keyword-list directory loaded at start and read again on reload.
-    pub catalogue: PathBuf,
+    /// The model loaded at start and read again on reload.
+    pub model: ModelSource,
+    /// The keyword lists loaded at start and read again on reload.
+    pub catalogue: CatalogueSource,
     /// Request limits, with their defaults filled in.
     pub limits: Limits,
     /// On shutdown, how long health reports NOT_SERVING before the listener closes.
@@ -330,8 +332,8 @@ impl Settings {
     /// shipped files) and checks every value.
     pub fn resolve(
         self,
-        default_model: PathBuf,
-        default_catalogue: PathBuf,
+        default_model: ModelSource,
+        default_catalogue: CatalogueSource,
     ) -> Result<Config, ConfigError> {
         let metrics_addr = match self.metrics_addr {
             None => Some(SocketAddr::from(([127, 0, 0, 1], 9464))),
@@ -380,8 +382,10 @@ impl Settings {
                 .addr
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 50051))),
             metrics_addr,
-            model: self.model.unwrap_or(default_model),
-            catalogue: self.catalogue.unwrap_or(default_catalogue),
+            model: self.model.map_or(default_model, ModelSource::File),
+            catalogue: self
+                .catalogue
+                .map_or(default_catalogue, CatalogueSource::Dir),
             limits,
             drain_delay: self.drain_delay.map_or(Duration::from_secs(1), |s| s.0),
             shutdown_timeout: self
@@ -422,8 +426,11 @@ fn positive(setting: &'static str, value: Option<u32>, default: u32) -> Result<u
 mod tests {
     use super::*;
 
-    fn defaults() -> (PathBuf, PathBuf) {
-        (PathBuf::from("m.model"), PathBuf::from("lists"))
+    fn defaults() -> (ModelSource, CatalogueSource) {
+        (
+            ModelSource::File("m.model".into()),
+            CatalogueSource::Dir("lists".into()),
+        )
     }
 
     #[test]

@@ -2,10 +2,10 @@
 //! started with (an `Arc`), new calls get the new one.
 
 use arc_swap::ArcSwap;
-use pr_catalogue::Catalogue;
-use pr_model::Model;
+use pr_catalogue::{Catalogue, CatalogueSource};
+use pr_model::ModelSource;
 use pr_router::{Engine, EngineOptions};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -14,10 +14,10 @@ use std::time::SystemTime;
 pub struct Loaded {
     /// The engine built from the model and catalogue below.
     pub engine: Engine,
-    /// The model file it was loaded from, as given (a reload without a path reads it again).
-    pub model_path: PathBuf,
-    /// The keyword-list directory it was loaded from, as given.
-    pub catalogue_path: PathBuf,
+    /// Where the model was loaded from, as given (a reload without a path reads it again).
+    pub model: ModelSource,
+    /// Where the keyword lists were loaded from, as given.
+    pub catalogue: CatalogueSource,
     /// RFC 3339 UTC.
     pub loaded_at: String,
 }
@@ -34,10 +34,10 @@ pub enum EngineLoadError {
     /// Each loads on its own, but no engine can be built from the pair.
     #[error("model {model} and catalogue {catalogue} do not fit together")]
     Engine {
-        /// The model file.
-        model: PathBuf,
-        /// The keyword-list directory.
-        catalogue: PathBuf,
+        /// The model.
+        model: ModelSource,
+        /// The keyword lists.
+        catalogue: CatalogueSource,
         /// Why the engine refused them.
         source: pr_router::EngineError,
     },
@@ -48,20 +48,23 @@ pub enum EngineLoadError {
 
 impl Loaded {
     /// Loads and validates a model and a catalogue (blocking: seconds for large models).
-    pub fn load(model_path: &Path, catalogue_path: &Path) -> Result<Loaded, EngineLoadError> {
-        let model = Model::load(model_path)?;
-        let catalogue = Catalogue::load_dir(catalogue_path)?;
+    pub fn load(
+        model_source: &ModelSource,
+        catalogue_source: &CatalogueSource,
+    ) -> Result<Loaded, EngineLoadError> {
+        let model = model_source.load()?;
+        let catalogue = Catalogue::load(catalogue_source)?;
         let engine = Engine::new(model, catalogue, EngineOptions::default()).map_err(|source| {
             EngineLoadError::Engine {
-                model: model_path.to_path_buf(),
-                catalogue: catalogue_path.to_path_buf(),
+                model: model_source.clone(),
+                catalogue: catalogue_source.clone(),
                 source,
             }
         })?;
         Ok(Loaded {
             engine,
-            model_path: model_path.to_path_buf(),
-            catalogue_path: catalogue_path.to_path_buf(),
+            model: model_source.clone(),
+            catalogue: catalogue_source.clone(),
             loaded_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
         })
     }
@@ -97,8 +100,8 @@ impl Live {
     ) -> Result<(Arc<Loaded>, Arc<Loaded>), EngineLoadError> {
         let _one_at_a_time = self.reloading.lock().await;
         let previous = self.current();
-        let model = model.unwrap_or_else(|| previous.model_path.clone());
-        let catalogue = catalogue.unwrap_or_else(|| previous.catalogue_path.clone());
+        let model = model.map_or_else(|| previous.model.clone(), ModelSource::File);
+        let catalogue = catalogue.map_or_else(|| previous.catalogue.clone(), CatalogueSource::Dir);
         let loaded = tokio::task::spawn_blocking(move || Loaded::load(&model, &catalogue))
             .await
             .map_err(|e| EngineLoadError::Task(e.to_string()))??;

@@ -134,8 +134,8 @@ async fn load_engine(config: &Config, metrics: &ServerMetrics) -> Result<Loaded,
     tracing::info!(
         model_version = m.version(),
         catalogue_version = c.version(),
-        model = %loaded.model_path.display(),
-        catalogue = %loaded.catalogue_path.display(),
+        model = %loaded.model,
+        catalogue = %loaded.catalogue,
         departments = c.departments().len(),
         "model loaded"
     );

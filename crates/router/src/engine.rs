@@ -641,38 +641,22 @@ impl Engine {
         }
     }
 
+    /// Spreads the candidates' confidences over their routing targets, ranks the targets and
+    /// turns the `top_k` best into suggestions with evidence.
     fn rank_targets(
         &self,
         b: &mut Buffers,
         normalised: pr_text::Normalised,
         top_k: usize,
     ) -> Routing {
-        let shares = &mut b.shares;
-        shares.clear(self.targets.all().len());
-        for (c, &conf) in b.candidates.iter().zip(&b.confidences) {
-            let targets = self.targets.of_label(c.label);
-            let weight = |t: usize| {
-                let duties = self.targets.duties(t);
-                let keyword = duties.and_then(|d| b.keywords.scores.get(d));
-                let keyword = keyword.copied().unwrap_or(0.0);
-                let lead = self.targets.is_lead(t, c.label);
-                keyword + if lead { SHARE_PRIOR } else { SHARE_PRIOR / 2.0 }
-            };
-            let total: f32 = targets.iter().map(|&t| weight(t)).sum();
-            for &t in targets {
-                shares.add(t, c.label, conf * weight(t) / total);
-            }
-        }
-        // (target, confidence, label that brought the most of it), best first.
-        let mut per_target: Vec<(usize, f32, usize)> = shares
-            .touched
-            .iter()
-            .map(|&t| {
-                let s = shares.by_target[t];
-                (t, s.confidence, s.label)
-            })
-            .collect();
-        per_target.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        self.share_among_targets(
+            &b.candidates,
+            &b.confidences,
+            &b.keywords.scores,
+            &mut b.shares,
+        );
+        let b = &*b;
+        let per_target = ranked_targets(&b.shares);
         let best = per_target.first().map_or(0.0, |e| e.1);
         let second = per_target.get(1).map_or(0.0, |e| e.1);
         // Suggestions reached through the same label share its model terms.
@@ -680,70 +664,9 @@ impl Engine {
         let mut suggestions: Vec<Suggestion> = per_target
             .iter()
             .take(top_k)
-            .map(|&(t, confidence, label)| {
-                let target = &self.targets.all()[t];
-                let keywords = self
-                    .targets
-                    .duties(t)
-                    .map(|d| {
-                        b.keywords
-                            .evidence(d)
-                            .into_iter()
-                            .map(|h| KeywordEvidence {
-                                keyword: self.catalogue.keyword(h.keyword).to_string(),
-                                weight: h.weight,
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let terms = match terms_of.iter().find(|(l, _)| *l == label) {
-                    Some((_, t)) => t.clone(),
-                    None => {
-                        let t: Vec<ModelTerm> = self
-                            .model
-                            .top_terms(
-                                &b.doc,
-                                &b.scored,
-                                &b.text,
-                                label,
-                                self.options.terms_per_suggestion,
-                            )
-                            .into_iter()
-                            .map(|TermWeight { term, weight }| ModelTerm { term, weight })
-                            .collect();
-                        terms_of.push((label, t.clone()));
-                        t
-                    }
-                };
-                let unit = self.units.unit(label);
-                let place = unit.key.place.map(|p| self.locator.place(p));
-                Suggestion {
-                    code: target.code.clone(),
-                    name: target.name.clone(),
-                    confidence,
-                    label: self.label_name(label).to_string(),
-                    keywords,
-                    terms,
-                    level: unit.level,
-                    place: place
-                        .as_ref()
-                        .map(|p| [&p.district, &p.town].map(String::as_str).concat())
-                        .unwrap_or_default(),
-                    place_code: place.map(|p| p.code).unwrap_or_default(),
-                    rule: self.rule(&b.candidates, &b.place, label),
-                    role: HandlingRole::Alternative,
-                }
-            })
+            .map(|&target| self.suggestion(b, &mut terms_of, target))
             .collect();
-        // The best label by the same rule as `rank_labels`, so that route and eval agree on ties.
-        let category = b
-            .candidates
-            .iter()
-            .zip(&b.confidences)
-            .map(|(c, &p)| (c.label, p))
-            .min_by(best_first)
-            .map(|(label, _)| self.label_name(label).to_string())
-            .unwrap_or_default();
+        let category = self.category(&b.candidates, &b.confidences);
         self.assign_roles(&mut suggestions, &per_target, &b.keywords.scores);
         Routing {
             suggestions,
@@ -758,6 +681,134 @@ impl Engine {
             warnings: b.warnings.clone(),
         }
     }
+
+    /// Gives each candidate's routing targets their share of its confidence: in proportion to
+    /// their keyword scores plus [`SHARE_PRIOR`] (half of it when not the label's lead).
+    fn share_among_targets(
+        &self,
+        candidates: &[Candidate],
+        confidences: &[f32],
+        keyword_scores: &[f32],
+        shares: &mut TargetShares,
+    ) {
+        shares.clear(self.targets.all().len());
+        for (c, &conf) in candidates.iter().zip(confidences) {
+            let targets = self.targets.of_label(c.label);
+            let weight = |t: usize| {
+                let duties = self.targets.duties(t);
+                let keyword = duties.and_then(|d| keyword_scores.get(d));
+                let keyword = keyword.copied().unwrap_or(0.0);
+                let lead = self.targets.is_lead(t, c.label);
+                keyword + if lead { SHARE_PRIOR } else { SHARE_PRIOR / 2.0 }
+            };
+            let total: f32 = targets.iter().map(|&t| weight(t)).sum();
+            for &t in targets {
+                shares.add(t, c.label, conf * weight(t) / total);
+            }
+        }
+    }
+
+    /// The suggestion for target `t`, reached through `label` with `confidence`; `terms_of`
+    /// caches the model terms of the labels already seen.
+    fn suggestion(
+        &self,
+        b: &Buffers,
+        terms_of: &mut Vec<(usize, Vec<ModelTerm>)>,
+        (t, confidence, label): (usize, f32, usize),
+    ) -> Suggestion {
+        let target = &self.targets.all()[t];
+        let keywords = self.keyword_evidence(&b.keywords, t);
+        let terms = self.model_terms(b, terms_of, label);
+        let unit = self.units.unit(label);
+        let place = unit.key.place.map(|p| self.locator.place(p));
+        Suggestion {
+            code: target.code.clone(),
+            name: target.name.clone(),
+            confidence,
+            label: self.label_name(label).to_string(),
+            keywords,
+            terms,
+            level: unit.level,
+            place: place
+                .as_ref()
+                .map(|p| [&p.district, &p.town].map(String::as_str).concat())
+                .unwrap_or_default(),
+            place_code: place.map(|p| p.code).unwrap_or_default(),
+            rule: self.rule(&b.candidates, &b.place, label),
+            role: HandlingRole::Alternative,
+        }
+    }
+
+    /// The duty keywords of target `t`'s department found in the petition, strongest first.
+    fn keyword_evidence(&self, keywords: &KeywordScores, t: usize) -> Vec<KeywordEvidence> {
+        self.targets
+            .duties(t)
+            .map(|d| {
+                keywords
+                    .evidence(d)
+                    .into_iter()
+                    .map(|h| KeywordEvidence {
+                        keyword: self.catalogue.keyword(h.keyword).to_string(),
+                        weight: h.weight,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The petition terms that pushed the model towards `label`: from `terms_of` when an
+    /// earlier suggestion was reached through it, else from the model (and then cached).
+    fn model_terms(
+        &self,
+        b: &Buffers,
+        terms_of: &mut Vec<(usize, Vec<ModelTerm>)>,
+        label: usize,
+    ) -> Vec<ModelTerm> {
+        if let Some((_, t)) = terms_of.iter().find(|(l, _)| *l == label) {
+            return t.clone();
+        }
+        let t: Vec<ModelTerm> = self
+            .model
+            .top_terms(
+                &b.doc,
+                &b.scored,
+                &b.text,
+                label,
+                self.options.terms_per_suggestion,
+            )
+            .into_iter()
+            .map(|TermWeight { term, weight }| ModelTerm { term, weight })
+            .collect();
+        terms_of.push((label, t.clone()));
+        t
+    }
+
+    /// The name of the best label by the same rule as `rank_labels`, so that route and eval
+    /// agree on ties; `""` without candidates.
+    fn category(&self, candidates: &[Candidate], confidences: &[f32]) -> String {
+        candidates
+            .iter()
+            .zip(confidences)
+            .map(|(c, &p)| (c.label, p))
+            .min_by(best_first)
+            .map(|(label, _)| self.label_name(label).to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// (target, confidence, label that brought the most of it) of every target with a share,
+/// best first.
+fn ranked_targets(shares: &TargetShares) -> Vec<(usize, f32, usize)> {
+    let mut per_target: Vec<(usize, f32, usize)> = shares
+        .touched
+        .iter()
+        .map(|&t| {
+            let s = shares.by_target[t];
+            (t, s.confidence, s.label)
+        })
+        .collect();
+    per_target.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    per_target
 }
 
 /// Orders `(label, confidence)` pairs best first: higher confidence, then (on a tie) the
@@ -780,6 +831,36 @@ pub(crate) struct Masses {
 }
 
 impl Masses {
+    /// Sums the model's probabilities by line of duty (or takes the line head's), by district
+    /// and by line on local units, reusing the buffers.
+    fn gather(
+        &mut self,
+        probabilities: &[f32],
+        units: &UnitSpace,
+        line_probabilities: Option<&[f32]>,
+    ) {
+        self.line.clear();
+        self.line.resize(units.lines(), 0.0);
+        self.level.clear();
+        self.level.resize(units.districts() + 1, 0.0);
+        self.local_line.clear();
+        self.local_line.resize(units.lines(), 0.0);
+        for (label, &p) in probabilities.iter().enumerate() {
+            self.line[units.line_id(label)] += p;
+            self.level[units.district_id(label)] += p;
+            if units.district(label).is_some() {
+                self.local_line[units.line_id(label)] += p;
+            }
+        }
+        // The line head, trained on the lines' rows pooled, knows them better than the sum
+        // of their units' probabilities.
+        if let Some(lines) = line_probabilities {
+            for (mass, &p) in self.line.iter_mut().zip(lines) {
+                *mass = p;
+            }
+        }
+    }
+
     /// The district with the largest share of the model's probability, if any.
     fn best_district(&self, units: &UnitSpace) -> Option<Code> {
         let districts = &self.level[..units.districts().min(self.level.len())];
@@ -817,6 +898,26 @@ pub(crate) fn candidates(
     masses: &mut Masses,
     out: &mut Vec<Candidate>,
 ) {
+    model_candidates(probabilities, units, place, out);
+    if units.has_local_units() {
+        masses.gather(probabilities, units, line_probabilities);
+        if let Some(district) = place.district() {
+            add_local_units(probabilities, units, place, district, masses, out);
+        }
+    }
+    for c in out.iter_mut() {
+        add_evidence(c, &keyword, targets, units, place, masses);
+    }
+}
+
+/// Fills `out` with the model's [`CANDIDATES`] likeliest labels, best first (then by label):
+/// of those the region hint allows, or of all labels when it allows none.
+fn model_candidates(
+    probabilities: &[f32],
+    units: &UnitSpace,
+    place: &PlaceContext,
+    out: &mut Vec<Candidate>,
+) {
     out.clear();
     // The region hint wins for its level (属地管理): units of other districts are no
     // candidates, the city's own units stay.
@@ -849,52 +950,37 @@ pub(crate) fn candidates(
             .total_cmp(&a.probability)
             .then(a.label.cmp(&b.label))
     });
-    if units.has_local_units() {
-        masses.line.clear();
-        masses.line.resize(units.lines(), 0.0);
-        masses.level.clear();
-        masses.level.resize(units.districts() + 1, 0.0);
-        masses.local_line.clear();
-        masses.local_line.resize(units.lines(), 0.0);
-        for (label, &p) in probabilities.iter().enumerate() {
-            masses.line[units.line_id(label)] += p;
-            masses.level[units.district_id(label)] += p;
-            if units.district(label).is_some() {
-                masses.local_line[units.line_id(label)] += p;
-            }
-        }
-        // The line head, trained on the lines' rows pooled, knows them better than the sum
-        // of their units' probabilities.
-        if let Some(lines) = line_probabilities {
-            for (mass, &p) in masses.line.iter_mut().zip(lines) {
-                *mass = p;
-            }
-        }
-        if let Some(district) = place.district() {
-            add_local_units(probabilities, units, place, district, masses, out);
-        }
+}
+
+/// Fills in candidate `c`'s evidence: its best keyword score, the probabilities of its line
+/// and level, and how its place fits the petition's.
+fn add_evidence(
+    c: &mut Candidate,
+    keyword: &impl Fn(usize) -> f32,
+    targets: &Targets,
+    units: &UnitSpace,
+    place: &PlaceContext,
+    masses: &Masses,
+) {
+    c.keyword = targets
+        .of_label(c.label)
+        .iter()
+        .filter_map(|&t| targets.duties(t))
+        .map(keyword)
+        .fold(0.0, f32::max);
+    if !units.has_local_units() {
+        (c.line_probability, c.level_probability) = (c.probability, 1.0);
+        return;
     }
-    for c in out.iter_mut() {
-        c.keyword = targets
-            .of_label(c.label)
-            .iter()
-            .filter_map(|&t| targets.duties(t))
-            .map(&keyword)
-            .fold(0.0, f32::max);
-        if !units.has_local_units() {
-            (c.line_probability, c.level_probability) = (c.probability, 1.0);
-            continue;
-        }
-        c.line_probability = masses.line[units.line_id(c.label)];
-        c.level_probability = masses.level[units.district_id(c.label)];
-        if let Some(d) = units.district(c.label) {
-            c.place = PlaceFit {
-                hint_district: place.hint_district == Some(d),
-                text_district: place.text_district == Some(d),
-                town: place.town.is_some() && units.unit(c.label).key.place == place.town,
-                conflict: place.district().is_some_and(|p| p != d),
-            };
-        }
+    c.line_probability = masses.line[units.line_id(c.label)];
+    c.level_probability = masses.level[units.district_id(c.label)];
+    if let Some(d) = units.district(c.label) {
+        c.place = PlaceFit {
+            hint_district: place.hint_district == Some(d),
+            text_district: place.text_district == Some(d),
+            town: place.town.is_some() && units.unit(c.label).key.place == place.town,
+            conflict: place.district().is_some_and(|p| p != d),
+        };
     }
 }
 

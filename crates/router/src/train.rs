@@ -151,37 +151,165 @@ pub fn train_with_progress(
         options.features.clone(),
         user_words.iter().map(String::as_str),
     )?;
-
-    // Features and keyword scores of every row, in parallel, a chunk at a time: only the
-    // sparse rows and each row's non-zero keyword scores are kept, never the texts, nor all
-    // rows' feature spans and scorer buffers at once.
     progress(TrainStage::Features);
-    let mut docs = SparseDocs::new(extractor.dimension());
-    let mut keywords: Vec<RowKeywords> = Vec::new();
-    // The catalogue's declared jurisdiction wins over the one the caller inferred.
+    let locator = training_locator(catalogue, options)?;
+    let analyser = RowAnalyser {
+        extractor: &extractor,
+        catalogue,
+        locator: &locator,
+        max_chars: options.max_chars,
+    };
+    let mut history = analyser.read(rows)?;
+    let n_rows = history.docs.len();
+    let history_fingerprint = format!("{:08x}", history.fingerprint.finalize());
+    let parser = unit_parser(&locator, catalogue);
+    let labels = HistoryLabels::merged(history.labels_seen, &parser)?;
+    // Every fit ignores the buckets seen in fewer than min_df rows of its own; drop those that
+    // no fit can keep before any starts, to shrink the rows the folds share.
+    history.docs.prune(params.min_df());
+    let (targets, units) = routing_units(&labels, &parser, &locator, catalogue);
+    let lines_of_rows = lines_of_rows(&units, &labels);
+    let set = TrainingSet {
+        docs: &history.docs,
+        truth: &labels.of_rows,
+        lines: lines_of_rows.as_deref(),
+        params: &params,
+        labels: &labels.names,
+        keywords: &history.keywords,
+        places: &history.places,
+        targets: &targets,
+        units: &units,
+    };
+    let fitted = set.fit_in_parallel(options, progress).finish(&units)?;
+    let info = HistoryInfo {
+        file: options.history_file.clone(),
+        rows: n_rows,
+        fingerprint: history_fingerprint,
+        label_counts: labels.counts.clone(),
+    };
+    let card = model_card(
+        options,
+        &params,
+        catalogue,
+        info,
+        fitted.cross_validation,
+        started,
+    );
+    let model = Model::with_line_head(
+        labels.names,
+        fitted.line_head,
+        options.features.clone(),
+        user_words,
+        fitted.classifier,
+        fitted.calibration,
+        card,
+    )?;
+    Ok((
+        model,
+        TrainReport {
+            unknown_labels: targets.unknown_labels().to_vec(),
+            label_counts: labels.counts,
+            merged_labels: labels.merged,
+        },
+    ))
+}
+
+/// The place matcher training locates rows with: within the catalogue's declared
+/// jurisdiction, which wins over the one the caller inferred.
+fn training_locator(catalogue: &Catalogue, options: &TrainOptions) -> Result<Locator, TrainError> {
     let settings = catalogue.settings();
-    let locator = Locator::new(
+    Ok(Locator::new(
         Gazetteer::shipped(),
         settings.jurisdiction.or(options.jurisdiction),
         settings.place_aliases.clone(),
-    )?;
-    let mut places: Vec<PlaceContext> = Vec::new();
-    let mut labels_seen = LabelsSeen::default();
-    let mut fingerprint = crc32fast::Hasher::new();
-    let mut rows = rows.map(|r| r.map_err(|e| TrainError::Input(e.into())));
-    loop {
-        let chunk: Vec<LabelledPetition> = rows.by_ref().take(4_096).collect::<Result<_, _>>()?;
-        if chunk.is_empty() {
-            break;
-        }
-        for r in &chunk {
-            labels_seen.add(&r.label);
-            for part in [&r.title, &r.text, &r.label, &r.region] {
-                fingerprint.update(part.as_bytes());
-                fingerprint.update(&[0]);
+    )?)
+}
+
+/// A parser of the names of units of the locator's jurisdiction.
+fn unit_parser<'a>(locator: &'a Locator, catalogue: &'a Catalogue) -> UnitParser<'a> {
+    UnitParser::new(
+        locator.gazetteer(),
+        catalogue,
+        locator.jurisdiction(),
+        locator.aliases(),
+    )
+}
+
+/// The routing targets of the labels, and the labels as units; a label that is a target of
+/// its own inherits the duty keywords of its line's department.
+fn routing_units(
+    labels: &HistoryLabels,
+    parser: &UnitParser,
+    locator: &Locator,
+    catalogue: &Catalogue,
+) -> (Targets, UnitSpace) {
+    let mut targets = Targets::new(&labels.names, catalogue);
+    let units = UnitSpace::new(&labels.names, parser, |p| locator.district_of(p));
+    targets.inherit_duties(|label| units.line_department(label, catalogue));
+    (targets, units)
+}
+
+/// What training keeps of every row read: never the texts, only what the fits need.
+struct History {
+    /// Each row's sparse features.
+    docs: SparseDocs,
+    /// Each row's non-zero keyword scores.
+    keywords: Vec<RowKeywords>,
+    /// Each row's place.
+    places: Vec<PlaceContext>,
+    /// Each row's label.
+    labels_seen: LabelsSeen,
+    /// A checksum of every row's fields, for the model card.
+    fingerprint: crc32fast::Hasher,
+}
+
+/// One row as training keeps it: its features, keyword scores and place.
+type AnalysedRow = (pr_text::DocFeatures, RowKeywords, PlaceContext);
+
+/// Turns rows into what training keeps of them, analysing their text as routing does.
+struct RowAnalyser<'a> {
+    /// Segments and hashes the text.
+    extractor: &'a FeatureExtractor,
+    /// Scores the text's duty keywords.
+    catalogue: &'a Catalogue,
+    /// Finds the row's place.
+    locator: &'a Locator,
+    /// Characters analysed per row.
+    max_chars: usize,
+}
+
+impl RowAnalyser<'_> {
+    /// Reads and analyses every row, in parallel, a chunk at a time: only the sparse rows and
+    /// each row's non-zero keyword scores are kept, never the texts, nor all rows' feature
+    /// spans and scorer buffers at once. Stops at the first row that cannot be read.
+    fn read(&self, rows: impl TrainingRows) -> Result<History, TrainError> {
+        let mut history = History {
+            docs: SparseDocs::new(self.extractor.dimension()),
+            keywords: Vec::new(),
+            places: Vec::new(),
+            labels_seen: LabelsSeen::default(),
+            fingerprint: crc32fast::Hasher::new(),
+        };
+        let mut rows = rows.map(|r| r.map_err(|e| TrainError::Input(e.into())));
+        loop {
+            let chunk: Vec<LabelledPetition> =
+                rows.by_ref().take(4_096).collect::<Result<_, _>>()?;
+            if chunk.is_empty() {
+                break;
+            }
+            history.note_labels(&chunk);
+            for (doc, kw, place) in self.analyse_chunk(&chunk) {
+                history.docs.push(&doc);
+                history.keywords.push(kw);
+                history.places.push(place);
             }
         }
-        let analysed: Vec<(pr_text::DocFeatures, RowKeywords, PlaceContext)> = chunk
+        Ok(history)
+    }
+
+    /// Every row of `chunk` analysed, in order, in parallel (with buffers per thread).
+    fn analyse_chunk(&self, chunk: &[LabelledPetition]) -> Vec<AnalysedRow> {
+        chunk
             .par_iter()
             .map_init(
                 || {
@@ -191,181 +319,284 @@ pub fn train_with_progress(
                         KeywordScores::default(),
                     )
                 },
-                |(text, scratch, kw), r| {
-                    normalise_into(&petition_text(&r.title, &r.text), options.max_chars, text);
-                    let mut doc = pr_text::DocFeatures::default();
-                    extractor.extract_into(text, scratch, &mut doc);
-                    catalogue.score(text, kw);
-                    let scored = kw
-                        .touched
-                        .iter()
-                        .map(|&d| (d, kw.scores[d as usize]))
-                        .filter(|&(_, s)| s > 0.0)
-                        .collect();
-                    let (_, place) = locator.locate(text, &r.region, &mut Vec::new());
-                    (doc, RowKeywords(scored), place)
-                },
+                |(text, scratch, kw), r| self.analyse(r, text, scratch, kw),
             )
+            .collect()
+    }
+
+    /// One row's features, positive keyword scores and place; `text`, `scratch` and `kw` are
+    /// reused buffers.
+    fn analyse(
+        &self,
+        r: &LabelledPetition,
+        text: &mut String,
+        scratch: &mut pr_text::Scratch,
+        kw: &mut KeywordScores,
+    ) -> AnalysedRow {
+        normalise_into(&petition_text(&r.title, &r.text), self.max_chars, text);
+        let mut doc = pr_text::DocFeatures::default();
+        self.extractor.extract_into(text, scratch, &mut doc);
+        self.catalogue.score(text, kw);
+        let scored = kw
+            .touched
+            .iter()
+            .map(|&d| (d, kw.scores[d as usize]))
+            .filter(|&(_, s)| s > 0.0)
             .collect();
-        for (doc, kw, place) in analysed {
-            docs.push(&doc);
-            keywords.push(kw);
-            places.push(place);
+        let (_, place) = self.locator.locate(text, &r.region, &mut Vec::new());
+        (doc, RowKeywords(scored), place)
+    }
+}
+
+impl History {
+    /// Notes the labels of `chunk`'s rows and adds their fields to the fingerprint.
+    fn note_labels(&mut self, chunk: &[LabelledPetition]) {
+        for r in chunk {
+            self.labels_seen.add(&r.label);
+            for part in [&r.title, &r.text, &r.label, &r.region] {
+                self.fingerprint.update(part.as_bytes());
+                self.fingerprint.update(&[0]);
+            }
         }
     }
-    let n_rows = docs.len();
-    let history_fingerprint = format!("{:08x}", fingerprint.finalize());
-    let (labels, targets_of_rows, label_counts) = labels_seen.sorted();
-    let parser = UnitParser::new(
-        locator.gazetteer(),
-        catalogue,
-        locator.jurisdiction(),
-        locator.aliases(),
-    );
-    let (labels, targets_of_rows, label_counts, merged_labels) =
-        merge_units(labels, targets_of_rows, label_counts, &parser);
-    if labels.len() < 2 {
-        return Err(TrainError::TooFewLabels(labels.len()));
-    }
-    // Every fit ignores the buckets seen in fewer than min_df rows of its own; drop those that
-    // no fit can keep before any starts, to shrink the rows the folds share.
-    docs.prune(params.min_df());
-    let mut targets = Targets::new(&labels, catalogue);
-    let units = UnitSpace::new(&labels, &parser, |p| locator.district_of(p));
-    targets.inherit_duties(|label| units.line_department(label, catalogue));
+}
 
-    // A line-of-duty head when the labels are units at several places: each line's rows at
-    // every place pooled into one column.
-    let lines_of_rows: Option<Vec<usize>> = (units.has_local_units()
-        && units.lines() < labels.len())
-    .then(|| targets_of_rows.iter().map(|&l| units.line_id(l)).collect());
-    // The final fits and the cross-validation fits do not depend on each other, so they all
-    // run at once: two cores stay busy while one fit's slowest labels finish.
-    let fit_all = |targets: &[usize]| {
-        let all = DatasetBase::new(docs.clone(), Array1::from(targets.to_vec()));
-        params.fit(&all)
-    };
-    let ((classifier, line_classifier), cross_validated) = rayon::join(
-        || {
-            progress(TrainStage::FinalFit);
-            rayon::join(
-                || fit_all(&targets_of_rows),
-                || lines_of_rows.as_deref().map(fit_all).transpose(),
-            )
-        },
-        || match options.folds {
-            0 | 1 => Ok(None),
-            k => cross_validate(
-                &docs,
-                &targets_of_rows,
-                lines_of_rows.as_deref(),
-                k,
-                options.held_out_split,
-                &params,
-                &labels,
-                &keywords,
-                &places,
-                &targets,
-                &units,
-                progress,
-            )
-            .map(Some),
-        },
-    );
-    let classifier: LinearClassifier = classifier?;
-    let (calibration, cross_validation, line_temperature) = match cross_validated? {
-        Some((calibration, cv, line_temperature)) => (calibration, Some(cv), line_temperature),
-        None => (
-            Calibration {
-                temperature: 1.0,
-                fusion: None,
+/// The history's labels once the names of one unit are merged.
+struct HistoryLabels {
+    /// The labels in sorted order: the model's labels.
+    names: Vec<String>,
+    /// Each row's index into `names`.
+    of_rows: Vec<usize>,
+    /// Rows per label.
+    counts: BTreeMap<String, usize>,
+    /// Each merged name with the name it became.
+    merged: Vec<(String, String)>,
+}
+
+impl HistoryLabels {
+    /// Sorts the labels seen and merges those that name one unit; fails with fewer than two.
+    fn merged(seen: LabelsSeen, parser: &UnitParser) -> Result<HistoryLabels, TrainError> {
+        let (names, of_rows, counts) = seen.sorted();
+        let (names, of_rows, counts, merged) = merge_units(names, of_rows, counts, parser);
+        if names.len() < 2 {
+            return Err(TrainError::TooFewLabels(names.len()));
+        }
+        Ok(HistoryLabels {
+            names,
+            of_rows,
+            counts,
+            merged,
+        })
+    }
+}
+
+/// Each row's line of duty, for a line-of-duty head: when the labels are units at several
+/// places, each line's rows at every place pooled into one column. `None` without one.
+fn lines_of_rows(units: &UnitSpace, labels: &HistoryLabels) -> Option<Vec<usize>> {
+    (units.has_local_units() && units.lines() < labels.names.len())
+        .then(|| labels.of_rows.iter().map(|&l| units.line_id(l)).collect())
+}
+
+/// Everything the fits read: the rows' features and labels, and what routing knows of the
+/// labels.
+struct TrainingSet<'a> {
+    /// Each row's features.
+    docs: &'a SparseDocs,
+    /// Each row's label.
+    truth: &'a [usize],
+    /// Each row's line of duty, when the model gets a line head.
+    lines: Option<&'a [usize]>,
+    /// The solver's parameters.
+    params: &'a pr_model::ValidTrainParams,
+    /// The model's labels.
+    labels: &'a [String],
+    /// Each row's keyword scores.
+    keywords: &'a [RowKeywords],
+    /// Each row's place.
+    places: &'a [PlaceContext],
+    /// The routing targets of the labels.
+    targets: &'a Targets,
+    /// The labels as units.
+    units: &'a UnitSpace,
+}
+
+/// The outcomes of the fits that run at once, each kept until all are done.
+struct Fits {
+    /// The final fit of the labels on all rows.
+    classifier: Result<LinearClassifier, ModelError>,
+    /// The final fit of the line head on all rows, when there is one.
+    line_classifier: Result<Option<LinearClassifier>, ModelError>,
+    /// Cross-validation: calibration, report and the line head's temperature; `None` without
+    /// folds.
+    cross_validated: Result<Option<(Calibration, CrossValidation, Option<f32>)>, TrainError>,
+}
+
+/// The fitted parts of a model.
+struct Fitted {
+    /// The labels' classifier, joined with the line head's when there is one.
+    classifier: LinearClassifier,
+    /// The line head's labels and temperature, when there is one.
+    line_head: Option<LineHead>,
+    /// The temperature and fusion layer; plain softmax without cross-validation.
+    calibration: Calibration,
+    /// The held-out report, when cross-validated.
+    cross_validation: Option<CrossValidation>,
+}
+
+impl TrainingSet<'_> {
+    /// Runs the final fits and the cross-validation fits at once: they do not depend on each
+    /// other, so two cores stay busy while one fit's slowest labels finish.
+    fn fit_in_parallel(
+        &self,
+        options: &TrainOptions,
+        progress: &(dyn Fn(TrainStage) + Sync),
+    ) -> Fits {
+        let fit_all = |targets: &[usize]| {
+            let all = DatasetBase::new(self.docs.clone(), Array1::from(targets.to_vec()));
+            self.params.fit(&all)
+        };
+        let ((classifier, line_classifier), cross_validated) = rayon::join(
+            || {
+                progress(TrainStage::FinalFit);
+                rayon::join(
+                    || fit_all(self.truth),
+                    || self.lines.map(fit_all).transpose(),
+                )
             },
-            None,
-            None,
-        ),
-    };
-    let (classifier, line_head) = match line_classifier? {
-        Some(lines) => (
-            classifier.join(&lines)?,
-            Some(LineHead {
-                labels: units.line_names().to_vec(),
-                temperature: line_temperature.unwrap_or(1.0),
-            }),
-        ),
-        None => (classifier, None),
-    };
-    let card = ModelCard {
+            || match options.folds {
+                0 | 1 => Ok(None),
+                k => cross_validate(self, k, options.held_out_split, progress).map(Some),
+            },
+        );
+        Fits {
+            classifier,
+            line_classifier,
+            cross_validated,
+        }
+    }
+}
+
+impl Fits {
+    /// The model's fitted parts, or the first error of the final fit, the cross-validation,
+    /// the line head's fit and joining the two.
+    fn finish(self, units: &UnitSpace) -> Result<Fitted, TrainError> {
+        let classifier: LinearClassifier = self.classifier?;
+        let (calibration, cross_validation, line_temperature) = match self.cross_validated? {
+            Some((calibration, cv, line_temperature)) => (calibration, Some(cv), line_temperature),
+            None => (
+                Calibration {
+                    temperature: 1.0,
+                    fusion: None,
+                },
+                None,
+                None,
+            ),
+        };
+        let (classifier, line_head) = match self.line_classifier? {
+            Some(lines) => (
+                classifier.join(&lines)?,
+                Some(LineHead {
+                    labels: units.line_names().to_vec(),
+                    temperature: line_temperature.unwrap_or(1.0),
+                }),
+            ),
+            None => (classifier, None),
+        };
+        Ok(Fitted {
+            classifier,
+            line_head,
+            calibration,
+            cross_validation,
+        })
+    }
+}
+
+/// The model card: when, from what and how the model was made, and how it did held out.
+fn model_card(
+    options: &TrainOptions,
+    params: &pr_model::ValidTrainParams,
+    catalogue: &Catalogue,
+    history: HistoryInfo,
+    cross_validation: Option<CrossValidation>,
+    started: Instant,
+) -> ModelCard {
+    ModelCard {
         created_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         tool_version: options.tool_version.clone(),
-        history: HistoryInfo {
-            file: options.history_file.clone(),
-            rows: n_rows,
-            fingerprint: history_fingerprint,
-            label_counts: label_counts.clone(),
-        },
+        history,
         params: params.clone(),
         catalogue_version: catalogue.version().to_string(),
         cross_validation,
         train_seconds: started.elapsed().as_secs_f64(),
-    };
-    let model = Model::with_line_head(
-        labels,
-        line_head,
-        options.features.clone(),
-        user_words,
-        classifier,
-        calibration,
-        card,
-    )?;
-    Ok((
-        model,
-        TrainReport {
-            unknown_labels: targets.unknown_labels().to_vec(),
-            label_counts,
-            merged_labels,
-        },
-    ))
+    }
 }
 
 /// k-fold cross-validation (or a held-out split: the first fold only): the calibration and
 /// fusion fitted on the held-out predictions, and the metrics of the model alone and fused
 /// with the keywords on the held-out rows.
-#[allow(clippy::too_many_arguments)]
 fn cross_validate(
-    docs: &SparseDocs,
-    truth: &[usize],
-    lines: Option<&[usize]>,
+    set: &TrainingSet,
     k: usize,
     held_out_split: bool,
-    params: &pr_model::ValidTrainParams,
-    labels: &[String],
-    keywords: &[RowKeywords],
-    places: &[PlaceContext],
-    targets: &Targets,
-    units: &UnitSpace,
     progress: &(dyn Fn(TrainStage) + Sync),
 ) -> Result<(Calibration, CrossValidation, Option<f32>), TrainError> {
-    let folds = stratified_folds(truth, k, params.seed());
+    let (docs, params, units) = (set.docs, set.params, set.units);
+    let folds = stratified_folds(set.truth, k, params.seed());
     let fitted = if held_out_split { 1 } else { k };
-    let (held, scores) = held_out_scores(docs, truth, &folds, fitted, params, progress)?;
+    let (held, scores) = held_out_scores(docs, set.truth, &folds, fitted, params, progress)?;
     // The line head's held-out scores, on the same folds (they come back in the same order).
-    let line_scores = match lines {
+    let line_scores = match set.lines {
         Some(lines) => Some(held_out_scores(docs, lines, &folds, fitted, params, progress)?.1),
         None => None,
     };
-    let truth: Vec<usize> = held.iter().map(|&i| truth[i]).collect();
-    let keywords: Vec<&RowKeywords> = held.iter().map(|&i| &keywords[i]).collect();
-    let places: Vec<PlaceContext> = held.iter().map(|&i| places[i]).collect();
-    let line_truth: Vec<usize> = lines
+    let truth: Vec<usize> = held.iter().map(|&i| set.truth[i]).collect();
+    let keywords: Vec<&RowKeywords> = held.iter().map(|&i| &set.keywords[i]).collect();
+    let places: Vec<PlaceContext> = held.iter().map(|&i| set.places[i]).collect();
+    let line_truth: Vec<usize> = set
+        .lines
         .map(|lines| held.iter().map(|&i| lines[i]).collect())
         .unwrap_or_default();
     progress(TrainStage::Calibration);
     let sample = calibration_sample(truth.len());
     let temperature = fit_temperature(&scores, &truth, &sample);
     let model_ranked: Vec<Vec<usize>> = scores.iter().map(|s| ranking(s)).collect();
+    let (line_temperature, line_probabilities) = calibrate_lines(line_scores, &line_truth, &sample);
+    let held_out = HeldOut {
+        scores: &scores,
+        keywords: &keywords,
+        places: &places,
+        lines: line_probabilities.as_deref(),
+    };
+    let (fusion, fused) = fit_fusion(&held_out, temperature, set.targets, units, &truth, &sample)?;
+    let fused_ranked: Vec<Vec<usize>> = fused
+        .iter()
+        .map(|r| r.iter().map(|&(l, _)| l).collect())
+        .collect();
+    let cv = CrossValidation {
+        folds: k,
+        held_out_split,
+        model_in_hinted_district: metrics_in_hinted_district(set, &scores, &places, &truth),
+        model: Metrics::compute(set.labels, &truth, &model_ranked),
+        fused: Metrics::compute(set.labels, &truth, &fused_ranked),
+        calibration_error: expected_calibration_error(&fused, &truth),
+    };
+    let calibration = Calibration {
+        temperature,
+        fusion: Some(fusion),
+    };
+    Ok((calibration, cv, line_temperature))
+}
+
+/// The line head's temperature, fitted on its held-out scores of the `sample` rows, and its
+/// held-out probabilities at that temperature; both `None` without a line head.
+fn calibrate_lines(
+    line_scores: Option<Vec<Vec<f32>>>,
+    line_truth: &[usize],
+    sample: &[usize],
+) -> (Option<f32>, Option<Vec<Vec<f32>>>) {
     let line_temperature = line_scores
         .as_ref()
-        .map(|ls| fit_temperature(ls, &line_truth, &sample));
+        .map(|ls| fit_temperature(ls, line_truth, sample));
     let line_probabilities: Option<Vec<Vec<f32>>> = line_scores.map(|ls| {
         let t = line_temperature.unwrap_or(1.0);
         ls.into_iter()
@@ -375,23 +606,24 @@ fn cross_validate(
             })
             .collect()
     });
-    let held_out = HeldOut {
-        scores: &scores,
-        keywords: &keywords,
-        places: &places,
-        lines: line_probabilities.as_deref(),
-    };
-    let (fusion, fused) = fit_fusion(&held_out, temperature, targets, units, &truth, &sample)?;
-    let fused_ranked: Vec<Vec<usize>> = fused
-        .iter()
-        .map(|r| r.iter().map(|&(l, _)| l).collect())
-        .collect();
+    (line_temperature, line_probabilities)
+}
+
+/// The model's metrics on the held-out rows with the labels of other districts than the
+/// region hint's struck out, when some rows have a hint and the labels are local units.
+fn metrics_in_hinted_district(
+    set: &TrainingSet,
+    scores: &[Vec<f32>],
+    places: &[PlaceContext],
+    truth: &[usize],
+) -> Option<Metrics> {
+    let units = set.units;
     let in_hinted_district =
         places.iter().any(|p| p.hint_district.is_some()) && units.has_local_units();
-    let model_in_hinted_district = in_hinted_district.then(|| {
+    in_hinted_district.then(|| {
         let ranked: Vec<Vec<usize>> = scores
             .iter()
-            .zip(&places)
+            .zip(places)
             .map(|(s, place)| {
                 let mut r = ranking(s);
                 r.retain(|&l| match (place.hint_district, units.district(l)) {
@@ -401,21 +633,8 @@ fn cross_validate(
                 r
             })
             .collect();
-        Metrics::compute(labels, &truth, &ranked)
-    });
-    let cv = CrossValidation {
-        folds: k,
-        held_out_split,
-        model_in_hinted_district,
-        model: Metrics::compute(labels, &truth, &model_ranked),
-        fused: Metrics::compute(labels, &truth, &fused_ranked),
-        calibration_error: expected_calibration_error(&fused, &truth),
-    };
-    let calibration = Calibration {
-        temperature,
-        fusion: Some(fusion),
-    };
-    Ok((calibration, cv, line_temperature))
+        Metrics::compute(set.labels, truth, &ranked)
+    })
 }
 
 /// The rows of the first `fitted` folds, ascending, each scored by a model that did

@@ -42,6 +42,14 @@ impl Default for EngineOptions {
     }
 }
 
+impl EngineOptions {
+    /// Whether a clerk should look before dispatch: the best confidence is low, or the best
+    /// two are close.
+    pub fn needs_review(&self, best: f32, second: f32) -> bool {
+        best < self.review_below || best - second < self.review_margin
+    }
+}
+
 /// A petition to route.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Petition<'a> {
@@ -671,8 +679,7 @@ impl Engine {
         Routing {
             suggestions,
             category,
-            needs_review: best < self.options.review_below
-                || best - second < self.options.review_margin,
+            needs_review: self.options.needs_review(best, second),
             analysed_chars: normalised.chars,
             truncated: normalised.truncated,
             model_version: self.model.version().to_string(),
@@ -1035,8 +1042,36 @@ fn add_local_units(
 }
 
 #[cfg(test)]
-mod tie_tests {
-    use super::best_first;
+mod tests {
+    use super::{best_first, EngineOptions, TargetShares};
+
+    #[test]
+    fn review_is_asked_for_a_weak_or_a_close_call() {
+        let options = EngineOptions::default();
+        assert!(options.needs_review(0.45, 0.10), "best below 0.5");
+        assert!(options.needs_review(0.60, 0.50), "best two 0.10 apart");
+        assert!(!options.needs_review(0.70, 0.20));
+        // On the thresholds themselves no review is asked.
+        assert!(!options.needs_review(0.50, 0.35));
+    }
+
+    #[test]
+    fn a_target_reached_through_several_labels_sums_their_shares() {
+        let mut shares = TargetShares::default();
+        shares.clear(3);
+        shares.add(1, 7, 0.2);
+        shares.add(1, 4, 0.3);
+        shares.add(1, 9, 0.3);
+        shares.add(2, 4, 0.1);
+        let s = shares.by_target[1];
+        assert!((s.confidence - 0.8).abs() < 1e-6);
+        // The label that brought the largest part; the first of equal parts.
+        assert_eq!((s.label, s.largest), (4, 0.3));
+        assert_eq!(shares.touched, [1, 2]);
+        shares.clear(3);
+        assert!(shares.touched.is_empty());
+        assert!(!shares.by_target[1].seen && shares.by_target[1].confidence == 0.0);
+    }
 
     #[test]
     fn equal_confidences_rank_the_lower_label_first_whatever_the_order() {

@@ -1,4 +1,4 @@
-//! Builds the shipped model and keyword lists into the binary, so that a copied binary or
+//! Builds the shipped model, keyword lists, channel lists and risk lists into the binary, so that a copied binary or
 //! `cargo install` routes without the source tree: `$OUT_DIR/shipped.rs`, included by
 //! `src/model_files.rs`.
 
@@ -8,31 +8,47 @@ use std::path::Path;
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let model = root.join("models/default.model");
-    let lists = root.join("keyword-lists");
     println!("cargo:rerun-if-changed={}", model.display());
-    println!("cargo:rerun-if-changed={}", lists.display());
-    let mut files: Vec<_> = std::fs::read_dir(&lists)
-        .expect("keyword-lists/ is readable")
-        .map(|e| e.expect("keyword-lists/ is readable").path())
+    let mut out = format!(
+        "/// models/default.model\npub const MODEL: &[u8] = include_bytes!({:?});\n",
+        model.display().to_string()
+    );
+    for (constant, dir) in [
+        ("KEYWORD_LISTS", "keyword-lists"),
+        ("CHANNEL_LISTS", "channel-lists"),
+        ("RISK_LISTS", "risk-lists"),
+    ] {
+        embed_dir(&mut out, constant, &root.join(dir));
+    }
+    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("shipped.rs");
+    std::fs::write(dest, out).expect("OUT_DIR is writable");
+}
+
+/// `pub const CONSTANT: &[(&str, &str)]`: file name and text of each `*.toml` file of `dir`,
+/// sorted by name.
+fn embed_dir(out: &mut String, constant: &str, dir: &Path) {
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{} is readable: {e}", dir.display()))
+        .map(|e| e.expect("the directory is readable").path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
     files.sort();
-    let mut out = format!(
-        "/// models/default.model\npub const MODEL: &[u8] = include_bytes!({:?});\n\
-         /// keyword-lists/*.toml: file name and text.\npub const KEYWORD_LISTS: &[(&str, &str)] = &[\n",
-        model.display().to_string()
-    );
+    let name = dir.file_name().unwrap().to_string_lossy();
+    writeln!(
+        out,
+        "/// {name}/*.toml: file name and text.\npub const {constant}: &[(&str, &str)] = &["
+    )
+    .unwrap();
     for path in &files {
         println!("cargo:rerun-if-changed={}", path.display());
-        let name = path.file_name().unwrap().to_string_lossy();
+        let file = path.file_name().unwrap().to_string_lossy();
         writeln!(
             out,
-            "    ({name:?}, include_str!({:?})),",
+            "    ({file:?}, include_str!({:?})),",
             path.display().to_string()
         )
         .unwrap();
     }
     out.push_str("];\n");
-    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("shipped.rs");
-    std::fs::write(dest, out).expect("OUT_DIR is writable");
 }

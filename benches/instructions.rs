@@ -6,7 +6,8 @@
 //! cargo bench --bench instructions --no-run
 //! valgrind --tool=callgrind --toggle-collect='*measured*' target/release/deps/instructions-<hash> median_230
 //! ```
-//! and divide the collected instructions by the petitions it prints.
+//! and divide the collected instructions by the petitions it prints. With `--no-analysis` the
+//! petitions are routed without the analysis stage, to see what it costs.
 
 mod common;
 
@@ -15,16 +16,17 @@ use std::hint::black_box;
 
 /// What callgrind counts: everything this calls.
 #[inline(never)]
-fn measured(engine: &Engine, texts: &[String]) {
-    route_all(engine, texts);
+fn measured(engine: &Engine, texts: &[String], analyse: bool) {
+    route_all(engine, texts, analyse);
 }
 
-fn route_all(engine: &Engine, texts: &[String]) {
+fn route_all(engine: &Engine, texts: &[String], analyse: bool) {
     for text in texts {
         let petition = Petition {
             title: "",
             content: text,
             region: "",
+            analyse,
         };
         black_box(engine.route(petition, 3).unwrap());
     }
@@ -35,14 +37,15 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
+    let analyse = !std::env::args().any(|a| a == "--no-analysis");
     let engine = common::engine();
     let (source, groups) = common::petitions_by_length();
     for (name, texts) in groups {
         if !wanted.is_empty() && !wanted.contains(&name) {
             continue;
         }
-        route_all(&engine, &texts);
-        measured(&engine, &texts);
+        route_all(&engine, &texts, analyse);
+        measured(&engine, &texts, analyse);
         println!("{source}/{name}: {} petitions counted", texts.len());
     }
 }

@@ -17,6 +17,7 @@ fn route(engine: &pr_router::Engine, text: &str) {
         title: "",
         content: text,
         region: "",
+        analyse: true,
     };
     std::hint::black_box(
         engine

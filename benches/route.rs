@@ -28,6 +28,7 @@ fn bench(c: &mut Criterion) {
                                 title: "",
                                 content: &texts[i],
                                 region: "",
+                                analyse: true,
                             },
                             3,
                         )
@@ -47,6 +48,7 @@ fn bench(c: &mut Criterion) {
                             title: "",
                             content: &texts[i],
                             region: "",
+                            analyse: false,
                         })
                         .unwrap(),
                 )

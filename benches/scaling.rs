@@ -54,6 +54,7 @@ fn route_micros(engine: &Engine, text: &str) -> f64 {
             title: "",
             content: text,
             region: "",
+            analyse: true,
         },
         3,
     );

@@ -4,9 +4,12 @@
 
 use anyhow::{bail, Result};
 use clap::Args;
+use pr_catalogue::CatalogueSource;
+use pr_feedback::{redact_url, StoreUrl};
 use pr_history::{Column, Columns, Encoding, Labels, OnBadRow, ReadOptions, Record};
-use pr_router::LabelledPetition;
-use std::path::PathBuf;
+use pr_model::ModelSource;
+use pr_router::{Engine, EngineSources, LabelledPetition};
+use std::path::{Path, PathBuf};
 
 /// Which columns of a history file hold what, and what to do with bad rows.
 #[derive(Args)]
@@ -21,7 +24,7 @@ pub struct HistoryArgs {
     /// Or the confirmed outcomes of a feedback store (sqlite:PATH or postgres://…), as
     /// `export-history` would write them.
     #[arg(long)]
-    history_store: Option<String>,
+    history_store: Option<StoreUrl>,
     /// Title column (name or 1-based number) [default: recognised headers such as 标题].
     #[arg(long)]
     title_column: Option<Column>,
@@ -59,11 +62,28 @@ pub struct ModelOnHistory {
     pub catalogue: Option<PathBuf>,
 }
 
+impl ModelOnHistory {
+    /// The keyword lists: `--catalogue`, else as for `route`.
+    pub fn catalogue(&self) -> CatalogueSource {
+        crate::model_files::catalogue(self.catalogue.clone())
+    }
+
+    /// An engine for the model file `model` (this one's, or one to compare it with) over
+    /// these keyword lists.
+    pub fn engine(&self, model: &Path) -> Result<Engine> {
+        Ok(Engine::load(&EngineSources {
+            model: ModelSource::File(model.to_path_buf()),
+            catalogue: self.catalogue(),
+            lists: crate::model_files::shipped_lists(),
+        })?)
+    }
+}
+
 /// Where the labelled rows come from.
 pub enum HistorySource<'a> {
     File(&'a PathBuf),
     /// A feedback store URL.
-    Store(&'a str),
+    Store(&'a StoreUrl),
 }
 
 impl HistoryArgs {
@@ -81,7 +101,7 @@ impl HistoryArgs {
         match self.source() {
             HistorySource::File(path) => path.display().to_string(),
             HistorySource::Store(url) => {
-                format!("feedback store {}", pr_feedback::redact_url(url))
+                format!("feedback store {}", redact_url(&url.as_given()))
             }
         }
     }
@@ -185,7 +205,7 @@ impl HistoryArgs {
 
 /// The confirmed outcomes of a feedback store as a history; rows are numbered in the order
 /// `export-history` writes them.
-fn store_history(url: &str) -> Result<pr_history::History> {
+fn store_history(url: &StoreUrl) -> Result<pr_history::History> {
     let store = pr_feedback::Store::open(url)?;
     let records = store
         .history()?

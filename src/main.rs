@@ -8,7 +8,8 @@ mod reload;
 mod runtime;
 
 use commands::{
-    bench, catalogue, eval, export_history, health, promote, rollback, route, serve, train,
+    bench, catalogue, eval, eval_analysis, export_history, health, promote, rollback, route, serve,
+    train,
 };
 
 use clap::{Parser, Subcommand};
@@ -42,6 +43,8 @@ enum Command {
     Train(train::TrainArgs),
     /// Evaluate a model on labelled history: accuracy, macro-F1, top-3.
     Eval(eval::EvalArgs),
+    /// Score the analysis stage (risks, channel, demand type, facts) against hand labels.
+    EvalAnalysis(eval_analysis::EvalAnalysisArgs),
     /// Serve routing over gRPC (RouterService, AdminService, health, reflection).
     Serve(serve::ServeArgs),
     /// Ask a server's gRPC health service; exits 0 only when it is SERVING.
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Command::Route(a) => route::route(a),
         Command::Train(a) => train::train(a),
         Command::Eval(a) => eval::eval(a),
+        Command::EvalAnalysis(a) => eval_analysis::eval_analysis(a),
         Command::Serve(a) => serve::serve(a),
         Command::Health(a) => health::health(a),
         Command::Bench(a) => bench::bench(a),

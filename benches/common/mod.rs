@@ -27,7 +27,14 @@ pub fn engine() -> Engine {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let model = Model::load(&root.join("models/default.model")).expect("default model");
     let catalogue = Catalogue::load_dir(&root.join("keyword-lists")).expect("keyword lists");
-    Engine::new(model, catalogue, EngineOptions::default()).expect("engine")
+    let lists = pr_analysis::ListSources {
+        channels: pr_analysis::ListSource::Dir(root.join("channel-lists")),
+        risks: pr_analysis::ListSource::Dir(root.join("risk-lists")),
+    };
+    let analyser = pr_analysis::Analyser::load(&lists).expect("channel and risk lists");
+    Engine::new(model, catalogue, EngineOptions::default())
+        .expect("engine")
+        .with_analyser(analyser)
 }
 
 /// Every petition text of the corpus, or none when the data is absent.

@@ -2,10 +2,8 @@
 //! same rows (the promotion gate's judgement).
 
 use crate::history_source::ModelOnHistory;
-use crate::model_files::{self, load_engine};
 use anyhow::Result;
 use clap::Args;
-use pr_model::ModelSource;
 use pr_model::Verdict;
 use pr_router::{Contest, Engine, Evaluation};
 use std::path::{Path, PathBuf};
@@ -29,14 +27,9 @@ pub struct EvalArgs {
 }
 
 pub fn eval(args: EvalArgs) -> Result<()> {
-    let ModelOnHistory {
-        model,
-        history,
-        catalogue,
-    } = &args.target;
+    let (model, history) = (&args.target.model, &args.target.history);
     history.report()?;
-    let catalogue = model_files::catalogue(catalogue.clone());
-    let engine = load_engine(&ModelSource::File(model.clone()), &catalogue)?;
+    let engine = args.target.engine(model)?;
     let rows = history.labelled_rows()?;
     let use_region = !args.no_region_hint;
     let Some(baseline_path) = &args.baseline else {
@@ -45,7 +38,7 @@ pub fn eval(args: EvalArgs) -> Result<()> {
             .expect("one evaluation per engine");
         return print_evaluation(&args, &engine, &evaluation);
     };
-    let baseline = load_engine(&ModelSource::File(baseline_path.clone()), &catalogue)?;
+    let baseline = args.target.engine(baseline_path)?;
     let contest = pr_router::contest(&engine, &baseline, rows, use_region)?;
     if args.json {
         println!(

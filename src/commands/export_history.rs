@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 pub struct ExportArgs {
     /// Feedback store, as given to `serve --feedback-store` (sqlite:PATH or postgres://…).
     #[arg(long)]
-    store: String,
+    store: pr_feedback::StoreUrl,
     /// File to write: one row per petition with an outcome (id, title, text, label,
     /// model_version, suggested, top1_right, returned, region: the region hint it was routed
     /// with, which train and eval read back as the hint).

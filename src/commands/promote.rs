@@ -2,11 +2,9 @@
 //! `serve --model DIR/current`), unless it is worse than the current one.
 
 use crate::history_source::ModelOnHistory;
-use crate::model_files::{self, load_engine};
 use crate::reload::{notify, ReloadTarget};
 use anyhow::{bail, Result};
 use clap::Args;
-use pr_model::ModelSource;
 use pr_registry::Registry;
 use std::path::PathBuf;
 
@@ -29,15 +27,10 @@ pub struct PromoteArgs {
 /// ([`pr_model::judge`]) finds it worse than the current one on the given history and
 /// `--force` is not given.
 pub fn promote(args: PromoteArgs) -> Result<()> {
-    let ModelOnHistory {
-        model,
-        history,
-        catalogue,
-    } = &args.candidate;
+    let (model, history) = (&args.candidate.model, &args.candidate.history);
     let registry = Registry::open(&args.registry)?;
-    let catalogue = model_files::catalogue(catalogue.clone());
     history.report()?;
-    let new_engine = load_engine(&ModelSource::File(model.clone()), &catalogue)?;
+    let new_engine = args.candidate.engine(model)?;
     let mut action = "promote";
     match registry.current()? {
         // The first version: the history is still read, so that a bad one is refused.
@@ -47,8 +40,7 @@ pub fn promote(args: PromoteArgs) -> Result<()> {
             true,
         )?),
         Some(current) => {
-            let current_engine =
-                load_engine(&ModelSource::File(current.model.clone()), &catalogue)?;
+            let current_engine = args.candidate.engine(&current.model)?;
             let contest =
                 pr_router::contest(&new_engine, &current_engine, history.labelled_rows()?, true)?;
             let (new, old, c) = (

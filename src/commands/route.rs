@@ -3,7 +3,7 @@
 
 mod batch;
 
-use crate::model_files::{self, load_engine};
+use crate::model_files::EngineArgs;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use pr_history::{Column, Columns, Encoding, Labels, OnBadRow, ReadOptions};
@@ -13,12 +13,11 @@ use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct RouteArgs {
-    /// Model file [default: $PETITION_ROUTER_MODEL, else the shipped models/default.model].
+    #[command(flatten)]
+    engine: EngineArgs,
+    /// Route only: leave out the analysis (facts, masked text, demand, channel, risks).
     #[arg(long)]
-    model: Option<PathBuf>,
-    /// Keyword-list directory [default: $PETITION_ROUTER_CATALOGUE, else keyword-lists/].
-    #[arg(long)]
-    catalogue: Option<PathBuf>,
+    no_analysis: bool,
     /// Petition title, if it has one.
     #[arg(long, default_value = "", conflicts_with = "batch")]
     title: String,
@@ -67,16 +66,13 @@ pub struct BatchColumns {
 
 pub fn route(args: RouteArgs) -> Result<()> {
     if let Some(file) = &args.batch {
-        let engine = load_engine(
-            &model_files::model(args.model),
-            &model_files::catalogue(args.catalogue),
-        )?;
+        let engine = args.engine.load()?;
         return batch::route_file(
             &engine,
             file,
             &batch_options(&args.batch_columns),
             args.region.as_deref(),
-            args.top_k,
+            (args.top_k, !args.no_analysis),
         );
     }
     // clap waives `requires = "batch"` when TEXT (which conflicts with --batch) is given.
@@ -94,15 +90,13 @@ pub fn route(args: RouteArgs) -> Result<()> {
         Some(text) => text.to_string(),
         None => bail!("give the petition TEXT, - to read it from standard input, or --batch FILE"),
     };
-    let engine = load_engine(
-        &model_files::model(args.model),
-        &model_files::catalogue(args.catalogue),
-    )?;
+    let engine = args.engine.load()?;
     let routing = engine.route(
         Petition {
             title: &args.title,
             content: &text,
             region: args.region.as_deref().unwrap_or(""),
+            analyse: !args.no_analysis,
         },
         args.top_k,
     )?;

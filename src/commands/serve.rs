@@ -23,10 +23,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         Some(path) => Settings::from_file(path)?,
         None => Settings::default(),
     };
-    let config = args.settings.or(file).resolve(
-        model_files::shipped_model(),
-        model_files::shipped_catalogue(),
-    )?;
+    let config = args.settings.or(file).resolve(model_files::shipped())?;
     init_logging(config.log_format);
     runtime::block_on(
         Workers::PerCore,

@@ -207,11 +207,12 @@ impl Store {
     /// Opens (creating tables if needed, and adding the columns a store made by an older
     /// version lacks) the store at `url`: `sqlite:PATH` or
     /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`. Blocking: call it off async workers.
-    pub fn open(url: &str) -> Result<Store, FeedbackError> {
-        let name = redact_url(url);
-        let backend = match url.parse()? {
-            StoreUrl::Sqlite(path) => Backend::sqlite(&path),
-            StoreUrl::Postgres(url) => Backend::postgres(&url),
+    pub fn open(url: &StoreUrl) -> Result<Store, FeedbackError> {
+        let given = url.as_given();
+        let name = redact_url(&given);
+        let backend = match url {
+            StoreUrl::Sqlite(path) => Backend::sqlite(path),
+            StoreUrl::Postgres(url) => Backend::postgres(url),
         }
         .map_err(|error| FeedbackError::Database {
             store: name.clone(),
@@ -219,7 +220,7 @@ impl Store {
         })?;
         Ok(Store {
             name,
-            url: url.to_string(),
+            url: given,
             backend: Mutex::new(backend),
         })
     }
@@ -537,6 +538,10 @@ mod tests {
     use super::testing::PgSchema;
     use super::*;
 
+    fn open(url: &str) -> Store {
+        Store::open(&url.parse().unwrap()).unwrap()
+    }
+
     /// Runs `check` against a fresh SQLite store and a fresh PostgreSQL one, by URL.
     fn on_both(check: impl Fn(&str)) {
         let dir = tempfile::tempdir().unwrap();
@@ -575,7 +580,7 @@ mod tests {
     fn outcomes_turn_routed_petitions_into_history_and_survive_reopening() {
         on_both(|url| {
             {
-                let store = Store::open(url).unwrap();
+                let store = open(url);
                 store
                     .record_routed(&[
                         routed("a", 10, &["labour", "housing"]),
@@ -592,7 +597,7 @@ mod tests {
                     .expect("b was routed here");
                 assert_eq!(recorded.first(), Some("housing"));
             }
-            let store = Store::open(url).unwrap();
+            let store = open(url);
             let rows = store.history().unwrap();
             let got: Vec<(&str, &str, bool, bool)> = rows
                 .iter()
@@ -628,7 +633,7 @@ mod tests {
     #[test]
     fn outcomes_of_petitions_routed_elsewhere_are_kept_and_join_their_routing_later() {
         on_both(|url| {
-            let store = Store::open(url).unwrap();
+            let store = open(url);
             // Routed by another replica whose write has not landed yet.
             assert_eq!(
                 store
@@ -658,7 +663,8 @@ mod tests {
 
     #[test]
     fn bad_urls_are_refused_clearly() {
-        let e = Store::open("mysql://admin:hunter2@somewhere")
+        let e = "mysql://admin:hunter2@somewhere"
+            .parse::<StoreUrl>()
             .err()
             .unwrap()
             .to_string();
@@ -667,7 +673,7 @@ mod tests {
             "{e}"
         );
         // Credentials never reach messages.
-        let e = Store::open("postgres://router:s3cret@127.0.0.1:1/x")
+        let e = Store::open(&"postgres://router:s3cret@127.0.0.1:1/x".parse().unwrap())
             .err()
             .unwrap()
             .to_string();
@@ -680,7 +686,7 @@ mod tests {
     #[test]
     fn retention_forgets_old_petitions_with_their_outcomes() {
         on_both(|url| {
-            let store = Store::open(url).unwrap();
+            let store = open(url);
             store
                 .record_routed(&[routed("old", 10, &["x"]), routed("new", 50, &["y"])])
                 .unwrap();
@@ -695,7 +701,7 @@ mod tests {
     #[test]
     fn routing_again_under_the_same_id_replaces_the_kept_petition() {
         on_both(|url| {
-            let store = Store::open(url).unwrap();
+            let store = open(url);
             store.record_routed(&[routed("a", 10, &["x"])]).unwrap();
             let mut again = routed("a", 20, &["y"]);
             again.content = "corrected".into();
@@ -713,7 +719,7 @@ mod tests {
     #[test]
     fn the_region_hint_is_kept_with_the_routing_and_exported_with_its_history() {
         on_both(|url| {
-            let store = Store::open(url).unwrap();
+            let store = open(url);
             let mut hinted = routed("a", 10, &["x"]);
             hinted.region = "甘井子区".into();
             store
@@ -744,13 +750,13 @@ mod tests {
     /// theirs, and opening it again changes nothing.
     fn old_store_gains_the_region_column(url: &str) {
         {
-            let store = Store::open(url).unwrap();
+            let store = open(url);
             let mut hinted = routed("new", 30, &["y"]);
             hinted.region = "甘井子区".into();
             store.record_routed(&[hinted]).unwrap();
             store.record_outcome(&outcome("new", "y")).unwrap();
         }
-        let store = Store::open(url).unwrap();
+        let store = open(url);
         let rows = store.history().unwrap();
         let got: Vec<(&str, &str, &str, bool)> = rows
             .iter()
@@ -800,7 +806,7 @@ mod tests {
         let Some(mut pg) = PgSchema::new() else {
             return;
         };
-        let store = Store::open(&pg.url).unwrap();
+        let store = open(&pg.url);
         store.record_routed(&[routed("a", 10, &["x"])]).unwrap();
         pg.end_connections();
         // The first call may still find the connection open, and fail with it.

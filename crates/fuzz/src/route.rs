@@ -35,6 +35,7 @@ pub fn run(data: &[u8]) {
         title: &title,
         content: &content,
         region: &region,
+        analyse: true,
     };
     check_route(shipped(), petition, usize::from(flags % 24));
 }
@@ -107,6 +108,7 @@ pub(crate) fn check_assembled(model: Model, catalogue: Catalogue) {
                 title: "",
                 content: PROBE,
                 region,
+                analyse: true,
             };
             check_route(&engine, petition, 3);
         }

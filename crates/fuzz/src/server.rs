@@ -49,10 +49,14 @@ fn harness() -> &'static Harness {
             ..pr_server::Settings::default()
         };
         let config = settings
-            .resolve(
-                pr_model::ModelSource::File(root.join("models/default.model")),
-                pr_catalogue::CatalogueSource::Dir(root.join("keyword-lists")),
-            )
+            .resolve(pr_router::EngineSources {
+                model: pr_model::ModelSource::File(root.join("models/default.model")),
+                catalogue: pr_catalogue::CatalogueSource::Dir(root.join("keyword-lists")),
+                lists: pr_analysis::ListSources {
+                    channels: pr_analysis::ListSource::Dir(root.join("channel-lists")),
+                    risks: pr_analysis::ListSource::Dir(root.join("risk-lists")),
+                },
+            })
             .expect("server settings");
         let (ready, bound) = std::sync::mpsc::channel();
         runtime.spawn(async move {
@@ -200,6 +204,7 @@ pub fn seeds(data: &Data, n: usize) -> Vec<Vec<u8>> {
             },
             top_k: (i % 5) as u32,
             channel: (i % 3) as i32,
+            analyse: (i % 4 != 3).then_some(i % 2 == 0),
         })
         .collect();
     let mut seeds = Vec::new();

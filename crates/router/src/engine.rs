@@ -4,6 +4,7 @@ use crate::fusion::{self, Candidate, PlaceFit, Reason, CANDIDATES};
 use crate::place::{Locator, PlaceContext};
 use crate::targets::Targets;
 use crate::units::{infer_jurisdiction, UnitParser, UnitSpace};
+use pr_analysis::{Analyser, Analysis, Fact};
 use pr_catalogue::{Catalogue, KeywordScores};
 use pr_locality::{Code, Gazetteer};
 use pr_model::{DocScores, Model, TermWeight};
@@ -62,6 +63,9 @@ pub struct Petition<'a> {
     /// or `""`. It decides the locality for its level (属地管理); the text's places stay
     /// evidence.
     pub region: &'a str,
+    /// Whether to analyse the petition too (facts, masked text, demand, channel, risks),
+    /// when the engine has an analyser.
+    pub analyse: bool,
 }
 
 /// A matched duty keyword.
@@ -238,6 +242,9 @@ pub struct Routing {
     /// Things the caller should know that did not stop routing (e.g. a region hint that
     /// names no known place).
     pub warnings: Vec<String>,
+    /// Facts, masked text, demand, channel and risks; `None` when not asked for or the
+    /// engine has no analyser.
+    pub analysis: Option<Analysis>,
 }
 
 /// Model labels ranked by fused confidence, and the district the petition was placed in.
@@ -293,6 +300,7 @@ pub struct Engine {
     /// The line number of each of the model's line-head columns (empty without a head).
     head_lines: Vec<usize>,
     options: EngineOptions,
+    analyser: Option<Analyser>,
 }
 
 /// Per-thread buffers: routing allocates little once a thread is warm.
@@ -372,6 +380,23 @@ pub fn petition_text<'a>(title: &str, content: &'a str) -> std::borrow::Cow<'a, 
     }
 }
 
+/// The analysis with the places the locality stage found in the text as its place facts.
+fn with_places(mut analysis: Analysis, locality: &Locality) -> Analysis {
+    analysis.facts.places = locality
+        .evidence
+        .iter()
+        .map(|p| Fact {
+            text: p.text.clone(),
+            start: p.start,
+            end: p.end,
+            normalised: p.code.clone(),
+            value: None,
+            approximate: false,
+        })
+        .collect();
+    analysis
+}
+
 /// The locator for a model's labels and a catalogue: within the catalogue's jurisdiction, or
 /// the one the labels' places lie in.
 fn locator_for(
@@ -440,7 +465,20 @@ impl Engine {
             locator,
             head_lines,
             options,
+            analyser: None,
         })
+    }
+
+    /// The engine with an analysis stage: [`Petition::analyse`] then adds
+    /// [`Routing::analysis`], and a high-severity risk sets `needs_review`.
+    pub fn with_analyser(mut self, analyser: Analyser) -> Engine {
+        self.analyser = Some(analyser);
+        self
+    }
+
+    /// The analysis stage, if the engine has one.
+    pub fn analyser(&self) -> Option<&Analyser> {
+        self.analyser.as_ref()
     }
 
     /// The model.
@@ -529,7 +567,13 @@ impl Engine {
         BUFFERS.with(|b| {
             let b = &mut *b.borrow_mut();
             let normalised = self.analyse(petition, b)?;
-            Ok(self.rank_targets(b, normalised, top_k.max(1)))
+            let mut routing = self.rank_targets(b, normalised, top_k.max(1));
+            if let Some(analyser) = self.analyser.as_ref().filter(|_| petition.analyse) {
+                let analysis = with_places(analyser.analyse(&b.text), &routing.locality);
+                routing.needs_review |= analysis.has_high_risk();
+                routing.analysis = Some(analysis);
+            }
+            Ok(routing)
         })
     }
 
@@ -686,6 +730,7 @@ impl Engine {
             catalogue_version: self.catalogue.version().to_string(),
             locality: b.locality.clone(),
             warnings: b.warnings.clone(),
+            analysis: None,
         }
     }
 

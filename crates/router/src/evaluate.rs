@@ -74,6 +74,7 @@ pub fn evaluate(
                             title: &r.title,
                             content: &r.text,
                             region: if use_region { &r.region } else { "" },
+                            analyse: false,
                         })
                         .map(|r| (r.labels.into_iter().map(|(l, _)| l).collect(), r.district))
                 })

@@ -6,6 +6,7 @@
 mod engine;
 mod evaluate;
 mod fusion;
+mod load;
 mod place;
 pub mod proposal;
 mod targets;
@@ -18,6 +19,7 @@ pub use engine::{
     Routing, Suggestion, UnitRule,
 };
 pub use evaluate::{contest, evaluate, Contest, EvalError, Evaluation, LocalityAccuracy};
+pub use load::{EngineLoadError, EngineSources};
 pub use targets::{Target, Targets};
 pub use train::{
     expected_calibration_error, train, train_with_progress, LabelledPetition, TrainError,

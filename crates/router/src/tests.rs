@@ -176,6 +176,7 @@ fn route(engine: &Engine, content: &str, region: &str) -> Routing {
                 title: "",
                 content,
                 region,
+                analyse: true,
             },
             5,
         )
@@ -430,4 +431,79 @@ fn a_history_of_units_at_several_places_trains_a_line_head_that_survives_the_mod
     let (a, b) = (route(&reloaded, text, ""), route(&engine, text, ""));
     assert_eq!(a.suggestions, b.suggestions);
     assert_eq!(a.locality, b.locality);
+}
+
+/// Two departments list 城乡建设: housing as its central duty, urban management as a
+/// secondary one.
+const URBAN: &str = r#"code = "urban"
+name = "市城市管理局"
+summary = "负责违法建设查处和市容环境。"
+categories = ["城市管理", "城乡建设"]
+
+[keywords]
+"违建" = 3.0
+"#;
+
+#[test]
+fn a_category_shared_by_two_departments_is_split_by_lead_duty_and_keywords() {
+    let (dir, _) = catalogue(None);
+    std::fs::write(dir.path().join("urban.toml"), URBAN).unwrap();
+    let catalogue = Catalogue::load_dir(dir.path()).unwrap();
+    let row = |text: &str, label: &str| LabelledPetition {
+        title: String::new(),
+        text: text.to_string(),
+        label: label.to_string(),
+        region: String::new(),
+    };
+    let places = [
+        "阳光小区",
+        "幸福家园",
+        "海景花园",
+        "丽都小区",
+        "绿洲小区",
+        "锦绣苑",
+    ];
+    let rows: Vec<LabelledPetition> = places
+        .iter()
+        .flat_map(|p| {
+            [
+                row(&format!("{p}道路破损无人维修"), "城乡建设"),
+                row(&format!("{p}门口道路破损，井盖也坏了"), "城乡建设"),
+                row(&format!("{p}附近小学招生入学政策咨询"), "教育文体"),
+                row(&format!("{p}的孩子小学入学报名怎么办理"), "教育文体"),
+            ]
+        })
+        .collect();
+    let (model, _) = train(
+        rows.into_iter().map(Ok::<_, std::io::Error>),
+        &catalogue,
+        &options(3),
+    )
+    .unwrap();
+    let engine = Engine::new(model, catalogue, EngineOptions::default()).unwrap();
+    let confidence = |routing: &Routing, code: &str| {
+        let s = routing.suggestions.iter().find(|s| s.code == code);
+        let s = s.unwrap_or_else(|| panic!("{code} not suggested: {:?}", routing.suggestions));
+        assert_eq!(s.label, "城乡建设");
+        s.confidence
+    };
+
+    // No keyword of either: the lead department gets the full prior, the other half of it.
+    let plain = route(&engine, "幸福家园道路破损无人维修", "");
+    let (housing, urban) = (confidence(&plain, "housing"), confidence(&plain, "urban"));
+    assert!((housing / urban - 2.0).abs() < 1e-3, "{housing} vs {urban}");
+    assert_eq!(plain.suggestions[0].code, "housing");
+
+    // The secondary department's keyword moves the category's confidence towards it; the
+    // category's total stays what the model gave it.
+    let with_keyword = route(&engine, "幸福家园道路破损无人维修，旁边还有违建", "");
+    let (h, u) = (
+        confidence(&with_keyword, "housing"),
+        confidence(&with_keyword, "urban"),
+    );
+    assert!(u > h, "urban {u} should lead housing {h} on its keyword");
+    assert!(
+        ((h + u) - (housing + urban)).abs() < 0.1,
+        "{h}+{u} vs {housing}+{urban}"
+    );
 }

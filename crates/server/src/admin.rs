@@ -24,10 +24,10 @@ pub fn model_info(loaded: &Loaded) -> pb::ModelInfo {
     let catalogue = loaded.engine.catalogue();
     pb::ModelInfo {
         model_version: model.version().to_string(),
-        model_path: loaded.model.to_string(),
+        model_path: loaded.sources.model.to_string(),
         labels: model.labels().to_vec(),
         catalogue_version: catalogue.version().to_string(),
-        catalogue_path: loaded.catalogue.to_string(),
+        catalogue_path: loaded.sources.catalogue.to_string(),
         department_count: catalogue.departments().len() as u32,
         trained_at: card.created_at.clone(),
         tool_version: card.tool_version.clone(),
@@ -85,7 +85,7 @@ pub async fn reload(
                 previous = previous.engine.model().version(),
                 model_version = m.version(),
                 catalogue_version = c.version(),
-                model = %loaded.model,
+                model = %loaded.sources.model,
                 "model reloaded"
             );
             Ok((previous, loaded))

@@ -3,9 +3,11 @@
 //! caller merges them (flags over environment over file, [`Settings::or`]) and
 //! [`Settings::resolve`] fills the rest with defaults and checks how settings go together.
 
+use pr_analysis::{ListSource, ListSources};
 use pr_catalogue::CatalogueSource;
 use pr_feedback::StoreUrl;
 use pr_model::ModelSource;
+use pr_router::EngineSources;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt::Display;
 use std::net::SocketAddr;
@@ -126,6 +128,14 @@ pub struct Settings {
     /// Keyword-list directory [default: the shipped keyword-lists/, built into the binary].
     #[arg(long, env = "PETITION_ROUTER_CATALOGUE")]
     pub catalogue: Option<PathBuf>,
+    /// Channel-list directory (依法分类处理) [default: the shipped channel-lists/, built into
+    /// the binary].
+    #[arg(long, env = "PETITION_ROUTER_CHANNEL_LISTS")]
+    pub channel_lists: Option<PathBuf>,
+    /// Risk-list directory (风险预警) [default: the shipped risk-lists/, built into the
+    /// binary].
+    #[arg(long, env = "PETITION_ROUTER_RISK_LISTS")]
+    pub risk_lists: Option<PathBuf>,
     /// Longest accepted petition content, in characters [default: 32768].
     #[arg(long, env = "PETITION_ROUTER_MAX_CONTENT_CHARS")]
     pub max_content_chars: Option<u32>,
@@ -160,6 +170,15 @@ pub struct Settings {
     /// How long routed petitions are kept for their outcome [default: 180days].
     #[arg(long, env = "PETITION_ROUTER_FEEDBACK_RETENTION")]
     pub feedback_retention: Option<Span>,
+    /// Keep petitions in the feedback store as written, instead of with phones, ID numbers,
+    /// bank cards, plates and names masked [default: false].
+    #[arg(
+        long,
+        env = "PETITION_ROUTER_STORE_RAW_TEXT",
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
+    pub store_raw_text: Option<bool>,
     /// TLS on the gRPC port: certificate chain (PEM); needs --tls-key.
     #[arg(long, env = "PETITION_ROUTER_TLS_CERT")]
     pub tls_cert: Option<PathBuf>,
@@ -230,10 +249,8 @@ pub struct Config {
     /// Prometheus `/metrics` and `/healthz` listen address (default 127.0.0.1:9464); `None`:
     /// no metrics server.
     pub metrics_addr: Option<SocketAddr>,
-    /// The model loaded at start and read again on reload.
-    pub model: ModelSource,
-    /// The keyword lists loaded at start and read again on reload.
-    pub catalogue: CatalogueSource,
+    /// The model, keyword lists and analysis lists loaded at start and read again on reload.
+    pub engine: EngineSources,
     /// Request limits, with their defaults filled in.
     pub limits: Limits,
     /// On shutdown, how long health reports NOT_SERVING before the listener closes.
@@ -244,6 +261,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Where routed petitions and outcomes are kept; `None`: nowhere.
     pub feedback_store: Option<StoreUrl>,
+    /// Keep petitions in the store as written; by default they are kept masked.
+    pub store_raw_text: bool,
     /// How long routed petitions are kept for their outcome before being purged.
     pub feedback_retention: Duration,
     /// TLS on the gRPC port, if configured.
@@ -328,13 +347,9 @@ impl Settings {
             .expect("settings read back what they wrote")
     }
 
-    /// Fills unset settings with defaults (`default_model` and `default_catalogue` are the
-    /// shipped files) and checks every value.
-    pub fn resolve(
-        self,
-        default_model: ModelSource,
-        default_catalogue: CatalogueSource,
-    ) -> Result<Config, ConfigError> {
+    /// Fills unset settings with defaults (`shipped`: the engine files built into the
+    /// binary) and checks every value.
+    pub fn resolve(self, shipped: EngineSources) -> Result<Config, ConfigError> {
         let metrics_addr = match self.metrics_addr {
             None => Some(SocketAddr::from(([127, 0, 0, 1], 9464))),
             Some(OrOff::Off) => None,
@@ -382,10 +397,19 @@ impl Settings {
                 .addr
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 50051))),
             metrics_addr,
-            model: self.model.map_or(default_model, ModelSource::File),
-            catalogue: self
-                .catalogue
-                .map_or(default_catalogue, CatalogueSource::Dir),
+            engine: EngineSources {
+                model: self.model.map_or(shipped.model, ModelSource::File),
+                catalogue: self
+                    .catalogue
+                    .map_or(shipped.catalogue, CatalogueSource::Dir),
+                lists: ListSources {
+                    channels: self
+                        .channel_lists
+                        .map_or(shipped.lists.channels, ListSource::Dir),
+                    risks: self.risk_lists.map_or(shipped.lists.risks, ListSource::Dir),
+                },
+            },
+            store_raw_text: self.store_raw_text.unwrap_or(false),
             limits,
             drain_delay: self.drain_delay.map_or(Duration::from_secs(1), |s| s.0),
             shutdown_timeout: self
@@ -426,11 +450,15 @@ fn positive(setting: &'static str, value: Option<u32>, default: u32) -> Result<u
 mod tests {
     use super::*;
 
-    fn defaults() -> (ModelSource, CatalogueSource) {
-        (
-            ModelSource::File("m.model".into()),
-            CatalogueSource::Dir("lists".into()),
-        )
+    fn defaults() -> EngineSources {
+        EngineSources {
+            model: ModelSource::File("m.model".into()),
+            catalogue: CatalogueSource::Dir("lists".into()),
+            lists: ListSources {
+                channels: ListSource::Dir("channel-lists".into()),
+                risks: ListSource::Dir("risk-lists".into()),
+            },
+        }
     }
 
     #[test]
@@ -441,8 +469,8 @@ mod tests {
         };
         let file: Settings =
             toml::from_str("max_batch = 64\nmax_in_flight = 10\nmetrics_addr = \"off\"").unwrap();
-        let (m, c) = defaults();
-        let config = flags.or(file).resolve(m, c).unwrap();
+        let shipped = defaults();
+        let config = flags.or(file).resolve(shipped).unwrap();
         assert_eq!(config.limits.max_batch, 8);
         assert_eq!(config.limits.max_in_flight, 10);
         assert_eq!(config.limits.max_content_chars, 32_768);
@@ -464,8 +492,8 @@ mod tests {
         let merged = flags.or(file);
         assert_eq!(merged.drain_delay, Some(Span(Duration::from_millis(250))));
         assert_eq!(merged.admin_client_names, Some(vec!["ops".to_string()]));
-        let (m, c) = defaults();
-        let config = merged.resolve(m, c).unwrap();
+        let shipped = defaults();
+        let config = merged.resolve(shipped).unwrap();
         assert_eq!(
             config.feedback_store,
             Some(StoreUrl::Sqlite("/tmp/fb.db".into()))
@@ -505,7 +533,7 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_setting() {
-        let (m, c) = defaults();
+        let shipped = defaults();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("server.toml");
         std::fs::write(&path, "drain_delay = \"soon\"\n").unwrap();
@@ -518,7 +546,7 @@ mod tests {
             max_in_flight: Some(0),
             ..Settings::default()
         }
-        .resolve(m, c)
+        .resolve(shipped)
         .unwrap_err()
         .to_string();
         assert!(e.contains("max_in_flight"), "{e}");
@@ -526,12 +554,12 @@ mod tests {
 
     #[test]
     fn tls_needs_a_certificate_and_its_key() {
-        let (m, c) = defaults();
+        let shipped = defaults();
         let e = Settings {
             tls_cert: Some("server.pem".into()),
             ..Settings::default()
         }
-        .resolve(m.clone(), c.clone())
+        .resolve(shipped.clone())
         .unwrap_err()
         .to_string();
         assert!(e.contains("tls_key"), "{e}");
@@ -539,7 +567,7 @@ mod tests {
             admin_client_names: Some(vec!["ops".into()]),
             ..Settings::default()
         }
-        .resolve(m, c)
+        .resolve(shipped)
         .unwrap_err()
         .to_string();
         assert!(e.contains("tls_client_ca"), "{e}");

@@ -424,7 +424,7 @@ mod tests {
     fn start(dir: &std::path::Path) -> (Feedback, Arc<ServerMetrics>, String) {
         let url = format!("sqlite:{}", dir.join("feedback.db").display());
         let metrics = ServerMetrics::new();
-        let store = Store::open(&url).unwrap();
+        let store = Store::open(&url.parse().unwrap()).unwrap();
         let feedback = Feedback::start(store, Duration::from_secs(3600), metrics.clone());
         (feedback, metrics, url)
     }

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod admin;
+mod analysis;
 mod auth;
 mod config;
 mod cores;
@@ -29,5 +30,5 @@ pub mod pb {
 
 pub use auth::AccessError;
 pub use config::{AccessFiles, Config, ConfigError, LogFormat, OrOff, Settings, Span, TlsFiles};
-pub use live::{EngineLoadError, Live, Loaded};
+pub use live::{Live, Loaded, ReloadError};
 pub use server::{serve, Bound, ServeError};

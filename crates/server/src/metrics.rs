@@ -20,6 +20,11 @@ struct DepartmentLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RiskLabels {
+    kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct VersionLabels {
     model_version: String,
     catalogue_version: String,
@@ -59,6 +64,7 @@ pub struct ServerMetrics {
     top_suggestions: Family<DepartmentLabels, Counter>,
     routed: Counter,
     needs_review: Counter,
+    risk_flags: Family<RiskLabels, Counter>,
     model_info: Family<VersionLabels, Gauge>,
     reloads: Family<OutcomeLabels, Counter>,
     feedback_dropped: Counter,
@@ -82,6 +88,7 @@ impl ServerMetrics {
             top_suggestions: registered(r, "top_suggestions", "Petitions routed, by the department suggested first", Family::<DepartmentLabels, Counter>::default()),
             routed: registered(r, "routed", "Petitions routed", Counter::default()),
             needs_review: registered(r, "needs_review", "Petitions routed with needs_review set (divide by routed for the rate)", Counter::default()),
+            risk_flags: registered(r, "risk_flags", "Risk flags raised by the analysis stage, by kind (a petition may raise several)", Family::<RiskLabels, Counter>::default()),
             model_info: registered(r, "model", "The model and catalogue serving now (value 1)", Family::<VersionLabels, Gauge>::default()),
             reloads: registered(r, "reloads", "Model reloads by outcome", Family::<OutcomeLabels, Counter>::default()),
             outcomes: registered(r, "outcomes", "Recorded outcomes by model version and first-suggested department: whether the first \
@@ -131,6 +138,13 @@ impl ServerMetrics {
                     department: d.to_string(),
                 })
                 .inc();
+        }
+    }
+
+    /// Counts the risk flags of one routed petition.
+    pub fn risks(&self, kinds: impl Iterator<Item = &'static str>) {
+        for kind in kinds {
+            self.risk_flags.get_or_create(&RiskLabels { kind }).inc();
         }
     }
 

@@ -3,12 +3,13 @@
 use crate::admin::{self, AdminApi};
 use crate::auth::Access;
 use crate::config::{Config, TlsFiles};
-use crate::live::{EngineLoadError, Live, Loaded};
+use crate::live::{Live, Loaded};
 use crate::metrics::ServerMetrics;
 use crate::pb;
 use crate::pb::admin_service_server::AdminServiceServer;
 use crate::pb::router_service_server::RouterServiceServer;
 use crate::service::{RouterApi, Shared};
+use pr_router::EngineLoadError;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -127,15 +128,17 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
 
 /// Loads the model and keyword lists (blocking: off the async workers) and logs their versions.
 async fn load_engine(config: &Config, metrics: &ServerMetrics) -> Result<Loaded, ServeError> {
-    let (model, catalogue) = (config.model.clone(), config.catalogue.clone());
-    let loaded = tokio::task::spawn_blocking(move || Loaded::load(&model, &catalogue)).await??;
+    let sources = config.engine.clone();
+    let loaded = tokio::task::spawn_blocking(move || Loaded::load(&sources)).await??;
     let (m, c) = (loaded.engine.model(), loaded.engine.catalogue());
     metrics.serving(m.version(), c.version());
     tracing::info!(
         model_version = m.version(),
         catalogue_version = c.version(),
-        model = %loaded.model,
-        catalogue = %loaded.catalogue,
+        model = %loaded.sources.model,
+        catalogue = %loaded.sources.catalogue,
+        channel_lists = %loaded.sources.lists.channels,
+        risk_lists = %loaded.sources.lists.risks,
         departments = c.departments().len(),
         "model loaded"
     );
@@ -151,7 +154,7 @@ async fn open_feedback(
         return Ok(None);
     };
     // Blocking (the PostgreSQL client runs its own runtime): off the async workers.
-    let url = url.as_given();
+    let url = url.clone();
     let store = tokio::task::spawn_blocking(move || pr_feedback::Store::open(&url)).await??;
     tracing::info!(retention = ?config.feedback_retention, "feedback store open");
     Ok(Some(crate::feedback::Feedback::start(
@@ -179,6 +182,7 @@ fn shared_state(
         ),
         draining: AtomicBool::new(false),
         feedback,
+        store_raw_text: config.store_raw_text,
     })
 }
 

@@ -34,6 +34,8 @@ pub struct Shared {
     pub draining: AtomicBool,
     /// Where routed petitions wait for their outcomes, if configured.
     pub feedback: Option<crate::feedback::Feedback>,
+    /// Keep petitions in the store as written instead of masked (`--store-raw-text`).
+    pub store_raw_text: bool,
 }
 
 impl Shared {
@@ -122,6 +124,7 @@ impl Shared {
                         title: &r.title,
                         content: &r.content,
                         region: &r.region_hint,
+                        analyse: r.analyse.unwrap_or(true),
                     },
                     top_k as usize,
                 )
@@ -133,7 +136,11 @@ impl Shared {
             span.record("us", elapsed.as_micros() as u64);
             self.metrics
                 .routed(elapsed.as_secs_f64(), top, routing.needs_review);
-            self.keep_for_feedback(r, &routing);
+            self.keep_for_feedback(r, &routing, loaded.engine.analyser());
+            if let Some(analysis) = &routing.analysis {
+                self.metrics
+                    .risks(analysis.risks.iter().map(|r| r.kind.as_str()));
+            }
             Ok(response(r, routing, elapsed))
         });
         let result = self.metrics.counted(method, result);
@@ -180,7 +187,13 @@ impl Shared {
     }
 
     /// Queues a routed petition with a request id for its outcome, when a store is configured.
-    fn keep_for_feedback(&self, r: &pb::RouteRequest, routing: &Routing) {
+    /// Unless `--store-raw-text`, the text is kept with personal data masked.
+    fn keep_for_feedback(
+        &self,
+        r: &pb::RouteRequest,
+        routing: &Routing,
+        analyser: Option<&pr_analysis::Analyser>,
+    ) {
         let Some(feedback) = &self.feedback else {
             return;
         };
@@ -190,8 +203,8 @@ impl Shared {
         let kept = feedback.routed(pr_feedback::Routed {
             request_id: r.request_id.clone(),
             routed_at: crate::feedback::now(),
-            title: r.title.clone(),
-            content: r.content.clone(),
+            title: self.stored_text(&r.title, analyser),
+            content: self.stored_text(&r.content, analyser),
             suggested: routing.suggestions.iter().map(|s| s.code.clone()).collect(),
             model_version: routing.model_version.clone(),
             // The intake desk's district, for training with the hint as it was given.
@@ -200,6 +213,18 @@ impl Shared {
         if kept.is_err() {
             self.metrics.feedback_dropped();
             warn_dropped(&r.request_id);
+        }
+    }
+}
+
+impl Shared {
+    /// `text` as the feedback store keeps it: masked, unless `--store-raw-text`. An engine
+    /// without an analyser (never built by `serve`) keeps nothing rather than raw text.
+    fn stored_text(&self, text: &str, analyser: Option<&pr_analysis::Analyser>) -> String {
+        match (self.store_raw_text, analyser) {
+            (true, _) => text.to_string(),
+            (false, Some(a)) => a.mask(text),
+            (false, None) => String::new(),
         }
     }
 }
@@ -273,6 +298,7 @@ fn response(r: &pb::RouteRequest, routing: Routing, elapsed: Duration) -> pb::Ro
         region_hint: r.region_hint.clone(),
         locality: Some(locality(routing.locality)),
         warnings: routing.warnings,
+        analysis: routing.analysis.map(crate::analysis::analysis),
     }
 }
 
@@ -569,6 +595,8 @@ impl RouterService for RouterApi {
     ) -> Result<Response<pb::ListDepartmentsResponse>, Status> {
         let loaded = self.shared.live.current();
         let catalogue = loaded.engine.catalogue();
+        let analyser = loaded.engine.analyser();
+        let (channels, risk_kinds) = analyser.map(crate::analysis::kinds).unwrap_or_default();
         let limits = self.shared.limits;
         self.shared.metrics.call("ListDepartments", Code::Ok);
         Ok(Response::new(pb::ListDepartmentsResponse {
@@ -585,6 +613,9 @@ impl RouterService for RouterApi {
                 })
                 .collect(),
             catalogue_version: catalogue.version().to_string(),
+            channels,
+            risk_kinds,
+            analysis_lists_version: analyser.map_or(String::new(), |a| a.version().to_string()),
             limits: Some(pb::Limits {
                 max_content_chars: limits.max_content_chars,
                 max_batch: limits.max_batch,

@@ -77,7 +77,7 @@ pub fn route_file(
     path: &Path,
     options: &ReadOptions,
     region: Option<&str>,
-    top_k: usize,
+    (top_k, analyse): (usize, bool),
 ) -> Result<()> {
     let records = pr_history::records(path, options)?;
     let encoding = records.encoding();
@@ -95,7 +95,7 @@ pub fn route_file(
         let mut lines: Vec<(String, bool)> = Vec::new();
         // Route this chunk on the pool while this thread reads the next one.
         let next = rayon::in_place_scope(|scope| {
-            scope.spawn(|_| lines = route_rows(engine, &rows, region, top_k));
+            scope.spawn(|_| lines = route_rows(engine, &rows, region, (top_k, analyse)));
             if end.is_none() && !chunks.done {
                 Some(chunks.next_chunk())
             } else {
@@ -182,7 +182,7 @@ fn route_rows(
     engine: &Engine,
     rows: &[Row],
     region: Option<&str>,
-    top_k: usize,
+    (top_k, analyse): (usize, bool),
 ) -> Vec<(String, bool)> {
     rows.par_iter()
         .with_min_len(16)
@@ -192,6 +192,7 @@ fn route_rows(
                     title: &r.title,
                     content: &r.text,
                     region: region.or(r.region.as_deref()).unwrap_or(""),
+                    analyse,
                 };
                 let (routing, error) = match engine.route(petition, top_k) {
                     Ok(routing) => (Some(routing), None),

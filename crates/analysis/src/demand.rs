@@ -1,0 +1,247 @@
+//! The core demand (核心诉求): the sentence that says what the petitioner asks for, and what
+//! kind of petition it is.
+
+use crate::matcher::{Found, Role};
+use crate::Evidence;
+use serde::{Deserialize, Serialize};
+
+/// What kind of petition it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DemandType {
+    /// 投诉: something is wrong and should be put right.
+    Complaint,
+    /// 求助: the petitioner asks for help for themselves.
+    Help,
+    /// 咨询: a question about a policy or procedure.
+    Consultation,
+    /// 建议: a suggestion.
+    Suggestion,
+    /// 举报: someone else's wrongdoing reported.
+    Report,
+    /// 表扬: praise.
+    Praise,
+}
+
+impl DemandType {
+    /// Every type; ties in score go to the earlier one.
+    pub const ALL: [DemandType; 6] = [
+        DemandType::Report,
+        DemandType::Praise,
+        DemandType::Consultation,
+        DemandType::Help,
+        DemandType::Suggestion,
+        DemandType::Complaint,
+    ];
+
+    /// The name used in answers (`consultation`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DemandType::Complaint => "complaint",
+            DemandType::Help => "help",
+            DemandType::Consultation => "consultation",
+            DemandType::Suggestion => "suggestion",
+            DemandType::Report => "report",
+            DemandType::Praise => "praise",
+        }
+    }
+}
+
+/// The core demand.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Demand {
+    /// The words that state it (at most [`MAX_DEMAND_CHARS`]), with their offsets; when no
+    /// sentence asks for anything, the title or the first sentence.
+    #[serde(flatten)]
+    pub evidence: Evidence,
+    /// The word that marks the request (希望, 要求 …), or `""` when none was found.
+    pub cue: String,
+    /// What kind of petition it is.
+    #[serde(rename = "type")]
+    pub kind: DemandType,
+    /// The words behind `type`, in text order; empty when it is the default (complaint).
+    pub type_evidence: Vec<Evidence>,
+}
+
+/// The longest demand text given.
+pub const MAX_DEMAND_CHARS: usize = 60;
+
+/// Words that state a request, and how strongly.
+pub(crate) const DEMAND_CUES: &[(&str, f32)] = &[
+    ("恳请", 3.0),
+    ("恳求", 3.0),
+    ("请求", 3.0),
+    ("强烈要求", 3.0),
+    ("诉求", 2.0),
+    ("要求", 2.0),
+    ("希望", 2.0),
+    ("盼望", 2.0),
+    ("期望", 2.0),
+    ("建议", 2.0),
+    ("呼吁", 2.0),
+    ("能否", 2.0),
+    ("可否", 2.0),
+    ("能不能", 2.0),
+    ("怎么办", 2.0),
+    ("请问", 2.0),
+    ("请", 1.0),
+    ("尽快", 1.0),
+    ("帮忙", 1.0),
+    ("帮助", 1.0),
+    ("解决", 1.0),
+    ("处理", 0.5),
+    ("如何", 1.0),
+];
+
+/// Words that point to a demand type, and how strongly. Complaint is the default, so its
+/// cues only have to outweigh weak cues of the others.
+pub(crate) const TYPE_CUES: &[(&str, DemandType, f32)] = &[
+    ("表扬", DemandType::Praise, 3.0),
+    ("点赞", DemandType::Praise, 3.0),
+    ("赞扬", DemandType::Praise, 3.0),
+    ("锦旗", DemandType::Praise, 3.0),
+    ("感谢信", DemandType::Praise, 3.0),
+    ("称赞", DemandType::Praise, 2.0),
+    ("举报", DemandType::Report, 3.0),
+    ("检举", DemandType::Report, 3.0),
+    ("揭发", DemandType::Report, 3.0),
+    ("咨询", DemandType::Consultation, 3.0),
+    ("请问", DemandType::Consultation, 3.0),
+    ("想问", DemandType::Consultation, 2.0),
+    ("问一下", DemandType::Consultation, 2.0),
+    ("想了解", DemandType::Consultation, 2.0),
+    ("怎么办理", DemandType::Consultation, 2.0),
+    ("如何办理", DemandType::Consultation, 2.0),
+    ("需要什么", DemandType::Consultation, 1.5),
+    ("可以吗", DemandType::Consultation, 1.5),
+    ("吗?", DemandType::Consultation, 1.0),
+    ("是否", DemandType::Consultation, 0.5),
+    ("建议", DemandType::Suggestion, 2.0),
+    ("提议", DemandType::Suggestion, 2.0),
+    ("倡议", DemandType::Suggestion, 2.0),
+    ("呼吁", DemandType::Suggestion, 1.5),
+    ("求助", DemandType::Help, 3.0),
+    ("救救", DemandType::Help, 3.0),
+    ("帮帮", DemandType::Help, 2.0),
+    ("救助", DemandType::Help, 2.0),
+    ("生活困难", DemandType::Help, 1.5),
+    ("投诉", DemandType::Complaint, 3.0),
+    ("不作为", DemandType::Complaint, 2.0),
+    ("扰民", DemandType::Complaint, 2.0),
+    ("乱收费", DemandType::Complaint, 2.0),
+    ("没人管", DemandType::Complaint, 2.0),
+    ("反映", DemandType::Complaint, 1.5),
+    ("拖欠", DemandType::Complaint, 1.5),
+    ("严重影响", DemandType::Complaint, 1.5),
+];
+
+/// A type's score must reach this to beat the default (complaint).
+const TYPE_MIN_SCORE: f32 = 2.0;
+
+/// Where sentences end in normalised text (full-width ！？； are folded to half-width).
+fn ends_sentence(c: char) -> bool {
+    matches!(c, '。' | '!' | '?' | ';' | '\n')
+}
+
+/// The demand of `chars` (the analysed text) from the cues found in it.
+pub(crate) fn demand(chars: &[char], found: &Found) -> Demand {
+    let (kind, type_evidence) = demand_type(chars, found);
+    let cues: Vec<(usize, usize, f32)> = found
+        .with_role(|r| match r {
+            Role::Demand(w) => Some(*w),
+            _ => None,
+        })
+        .map(|(h, w)| (h.start, h.end, w))
+        .collect();
+    let sentences = sentences(chars);
+    // The sentence whose cues weigh most; on a tie the later one (requests close letters).
+    let best = sentences
+        .iter()
+        .map(|&(a, b)| {
+            let score: f32 = cues
+                .iter()
+                .filter(|c| a <= c.0 && c.0 < b)
+                .map(|c| c.2)
+                .sum();
+            (score, a, b)
+        })
+        .filter(|s| s.0 > 0.0)
+        .fold(None, |best: Option<(f32, usize, usize)>, s| match best {
+            Some(b) if b.0 > s.0 => Some(b),
+            _ => Some(s),
+        });
+    let Some((_, a, b)) = best else {
+        let (a, b) = sentences.first().copied().unwrap_or((0, 0));
+        return Demand {
+            evidence: Evidence::of(chars, a, b.min(a + MAX_DEMAND_CHARS)),
+            cue: String::new(),
+            kind,
+            type_evidence,
+        };
+    };
+    // The strongest cue of the sentence (the first of equals) marks the request; a long
+    // sentence is cut to the words from there.
+    let cue = cues
+        .iter()
+        .filter(|c| a <= c.0 && c.0 < b)
+        .fold(None, |best: Option<&(usize, usize, f32)>, c| match best {
+            Some(b) if b.2 >= c.2 => Some(b),
+            _ => Some(c),
+        })
+        .expect("the sentence has a cue");
+    let start = if b - a <= MAX_DEMAND_CHARS { a } else { cue.0 };
+    Demand {
+        evidence: Evidence::of(chars, start, b.min(start + MAX_DEMAND_CHARS)),
+        cue: chars[cue.0..cue.1].iter().collect(),
+        kind,
+        type_evidence,
+    }
+}
+
+/// (start, end) of each sentence, trimmed of its end mark and spaces; empty ones skipped.
+fn sentences(chars: &[char]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, &c) in chars.iter().enumerate() {
+        if ends_sentence(c) || i + 1 == chars.len() {
+            let end = if ends_sentence(c) { i } else { i + 1 };
+            let (mut a, mut b) = (start, end);
+            while a < b && chars[a].is_whitespace() {
+                a += 1;
+            }
+            while b > a && chars[b - 1].is_whitespace() {
+                b -= 1;
+            }
+            if a < b {
+                out.push((a, b));
+            }
+            start = i + 1;
+        }
+    }
+    out
+}
+
+/// The type whose cues weigh most, when that reaches [`TYPE_MIN_SCORE`]; else complaint.
+fn demand_type(chars: &[char], found: &Found) -> (DemandType, Vec<Evidence>) {
+    let cues: Vec<(usize, usize, DemandType, f32)> = found
+        .with_role(|r| match r {
+            Role::Type(t, w) => Some((*t, *w)),
+            _ => None,
+        })
+        .map(|(h, (t, w))| (h.start, h.end, t, w))
+        .collect();
+    let score = |t: DemandType| -> f32 { cues.iter().filter(|c| c.2 == t).map(|c| c.3).sum() };
+    let (best, best_score) = DemandType::ALL.iter().map(|&t| (t, score(t))).fold(
+        (DemandType::Complaint, 0.0),
+        |b, s| if s.1 > b.1 { s } else { b },
+    );
+    if best_score < TYPE_MIN_SCORE {
+        return (DemandType::Complaint, Vec::new());
+    }
+    let evidence = cues
+        .iter()
+        .filter(|c| c.2 == best)
+        .map(|c| Evidence::of(chars, c.0, c.1))
+        .collect();
+    (best, evidence)
+}

@@ -153,25 +153,27 @@ pub(crate) fn demand(chars: &[char], found: &Found) -> Demand {
         })
         .map(|(h, w)| (h.start, h.end, w))
         .collect();
-    let sentences = sentences(chars);
     // The sentence whose cues weigh most; on a tie the later one (requests close letters).
-    let best = sentences
-        .iter()
-        .map(|&(a, b)| {
-            let score: f32 = cues
-                .iter()
-                .filter(|c| a <= c.0 && c.0 < b)
-                .map(|c| c.2)
-                .sum();
-            (score, a, b)
-        })
-        .filter(|s| s.0 > 0.0)
-        .fold(None, |best: Option<(f32, usize, usize)>, s| match best {
-            Some(b) if b.0 > s.0 => Some(b),
-            _ => Some(s),
-        });
+    // Only sentences holding a cue are looked at, so a long petition costs little more.
+    let mut best: Option<(f32, usize, usize)> = None;
+    let mut seen = (usize::MAX, 0);
+    for c in &cues {
+        let (a, b) = sentence_around(chars, c.0);
+        if (a, b) == seen {
+            continue;
+        }
+        seen = (a, b);
+        let score: f32 = cues
+            .iter()
+            .filter(|c| a <= c.0 && c.0 < b)
+            .map(|c| c.2)
+            .sum();
+        if best.is_none_or(|best| score >= best.0) {
+            best = Some((score, a, b));
+        }
+    }
     let Some((_, a, b)) = best else {
-        let (a, b) = sentences.first().copied().unwrap_or((0, 0));
+        let (a, b) = sentence_around(chars, 0);
         return Demand {
             evidence: Evidence::of(chars, a, b.min(a + MAX_DEMAND_CHARS)),
             cue: String::new(),
@@ -198,27 +200,25 @@ pub(crate) fn demand(chars: &[char], found: &Found) -> Demand {
     }
 }
 
-/// (start, end) of each sentence, trimmed of its end mark and spaces; empty ones skipped.
-fn sentences(chars: &[char]) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for (i, &c) in chars.iter().enumerate() {
-        if ends_sentence(c) || i + 1 == chars.len() {
-            let end = if ends_sentence(c) { i } else { i + 1 };
-            let (mut a, mut b) = (start, end);
-            while a < b && chars[a].is_whitespace() {
-                a += 1;
-            }
-            while b > a && chars[b - 1].is_whitespace() {
-                b -= 1;
-            }
-            if a < b {
-                out.push((a, b));
-            }
-            start = i + 1;
-        }
+/// (start, end) of the sentence holding character `at`, without its end mark and the spaces
+/// around it (the first non-empty sentence from `at` when `at` starts an empty one).
+fn sentence_around(chars: &[char], at: usize) -> (usize, usize) {
+    let mut a = chars[..at.min(chars.len())]
+        .iter()
+        .rposition(|&c| ends_sentence(c))
+        .map_or(0, |i| i + 1);
+    while a < chars.len() && (chars[a].is_whitespace() || ends_sentence(chars[a])) {
+        a += 1;
     }
-    out
+    let b = chars[a..]
+        .iter()
+        .position(|&c| ends_sentence(c))
+        .map_or(chars.len(), |i| a + i);
+    let mut b = b.max(a);
+    while b > a && chars[b - 1].is_whitespace() {
+        b -= 1;
+    }
+    (a, b)
 }
 
 /// The type whose cues weigh most, when that reaches [`TYPE_MIN_SCORE`]; else complaint.

@@ -170,11 +170,11 @@ impl Analyser {
     /// Analyses `text`, the petition as the engine analyses it (normalised title, newline,
     /// content). `facts.places` is left empty for the engine to fill.
     pub fn analyse(&self, text: &str) -> Analysis {
-        let chars: Vec<char> = text.chars().collect();
+        let chars = chars_of(text);
         let found = self.find(text);
-        let facts = pr_facts::extract(text);
+        let facts = pr_facts::extract_chars(&chars);
         Analysis {
-            masked_text: mask::masked(&chars, &facts, &found),
+            masked_text: mask::masked(text, &chars, &facts, &found),
             demand: demand::demand(&chars, &found),
             channel: self.channel(&chars, &found),
             risks: self.risks(&chars, &found),
@@ -188,15 +188,17 @@ impl Analyser {
     /// `text` with personal data masked, as [`Analysis::masked_text`]; for texts kept
     /// without being analysed (the feedback store keeps whole petitions).
     pub fn mask(&self, text: &str) -> String {
-        let chars: Vec<char> = text.chars().collect();
-        mask::masked(&chars, &pr_facts::extract(text), &self.find(text))
+        let chars = chars_of(text);
+        mask::masked(
+            text,
+            &chars,
+            &pr_facts::extract_chars(&chars),
+            &self.find(text),
+        )
     }
 
-    fn find(&self, text: &str) -> Found<'_> {
-        Found {
-            matcher: &self.matcher,
-            hits: self.matcher.find(text),
-        }
+    fn find(&self, text: &str) -> Found {
+        self.matcher.find(text)
     }
 
     /// The cues of `owner` that count, with the group each belongs to.
@@ -276,6 +278,13 @@ impl Analyser {
         all.find(|c| c.list.kind == ChannelKind::Petition)
             .expect("checked at load")
     }
+}
+
+/// The characters of `text`, allocated once.
+fn chars_of(text: &str) -> Vec<char> {
+    let mut chars = Vec::with_capacity(text.len());
+    chars.extend(text.chars());
+    chars
 }
 
 /// Evidence for hits, in text order, each span once.

@@ -26,8 +26,8 @@ fn is_han(c: char) -> bool {
     ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
-/// `chars` with PII replaced by placeholders.
-pub(crate) fn masked(chars: &[char], facts: &Facts, found: &Found) -> String {
+/// `text` (whose characters are `chars`) with PII replaced by placeholders.
+pub(crate) fn masked(text: &str, chars: &[char], facts: &Facts, found: &Found) -> String {
     let mut spans: Vec<(usize, usize, &str)> = Vec::new();
     for p in &facts.phones {
         let label = if p.normalised.starts_with('0') {
@@ -55,6 +55,10 @@ pub(crate) fn masked(chars: &[char], facts: &Facts, found: &Found) -> String {
             .into_iter()
             .map(|(a, b)| (a, b, "【号码】")),
     );
+    if spans.is_empty() {
+        // Most petitions name nobody: no per-character copy.
+        return text.to_string();
+    }
     // Earlier first, and of two starting together the longer; overlaps are dropped.
     spans.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
     let mut out = String::with_capacity(chars.len() * 3);

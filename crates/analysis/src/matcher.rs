@@ -4,7 +4,9 @@
 
 use crate::demand::DemandType;
 use crate::lists::CueGroup;
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Input, MatchKind};
 use std::collections::HashMap;
 
 /// Which list a cue belongs to.
@@ -63,7 +65,7 @@ const HONORIFICS: &[&str] = &[
 const NAME_INTROS: &[&str] = &["我叫", "本人叫", "我的名字叫", "我的名字是", "本人姓名"];
 
 /// A phrase found: which pattern, where (characters, end exclusive).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Hit {
     pub pattern: u32,
     pub start: usize,
@@ -73,7 +75,7 @@ pub(crate) struct Hit {
 /// The automaton and what each of its patterns means.
 #[derive(Debug)]
 pub(crate) struct Matcher {
-    automaton: AhoCorasick,
+    automaton: DFA,
     /// `roles[spans[p].0..spans[p].1]` are pattern p's roles.
     roles: Vec<Role>,
     spans: Vec<(u32, u32)>,
@@ -127,7 +129,10 @@ impl MatcherBuilder {
             spans.push((roles.len() as u32, (roles.len() + r.len()) as u32));
             roles.extend_from_slice(r);
         }
-        let automaton = AhoCorasick::builder()
+        // A DFA, used directly rather than behind `AhoCorasick`'s dynamic dispatch: a few
+        // hundred phrases make a small one, and it walks the text with the fewest
+        // instructions per byte (routing runs it on every petition).
+        let automaton = DFA::builder()
             .match_kind(MatchKind::Standard)
             .build(phrases.iter().map(|(p, _)| p))
             .expect("phrases are checked non-blank and few");
@@ -140,22 +145,28 @@ impl MatcherBuilder {
 }
 
 impl Matcher {
-    /// Every occurrence of every phrase (overlapping), ordered by end.
-    pub fn find(&self, text: &str) -> Vec<Hit> {
+    /// Every occurrence of every phrase (overlapping), ordered by end, once per role.
+    pub fn find(&self, text: &str) -> Found {
         let mut chars = CharOffsets::new(text);
-        self.automaton
-            .find_overlapping_iter(text)
-            .map(|m| Hit {
+        let mut found = Found::default();
+        let matches = self.automaton.try_find_overlapping_iter(Input::new(text));
+        for m in matches.expect("a DFA built for overlapping search") {
+            let hit = Hit {
                 pattern: m.pattern().as_u32(),
                 start: chars.at(m.start()),
                 end: chars.at(m.end()),
-            })
-            .collect()
-    }
-
-    pub fn roles(&self, hit: &Hit) -> &[Role] {
-        let (a, b) = self.spans[hit.pattern as usize];
-        &self.roles[a as usize..b as usize]
+            };
+            let (a, b) = self.spans[m.pattern().as_usize()];
+            for &role in &self.roles[a as usize..b as usize] {
+                // Kept apart: every cue is checked against them.
+                match role {
+                    Role::Negator => found.negation_ends.push(hit.end),
+                    Role::Idiom(owner) => found.idioms.push((owner, hit.start, hit.end)),
+                    _ => found.hits.push((hit, role)),
+                }
+            }
+        }
+        found
     }
 }
 
@@ -187,37 +198,38 @@ impl<'a> CharOffsets<'a> {
     }
 }
 
-/// The hits and the roles they play, with the rules that decide whether a cue counts.
-pub(crate) struct Found<'m> {
-    pub matcher: &'m Matcher,
-    pub hits: Vec<Hit>,
+/// The hits and the roles they play (a hit once per role), with the rules that decide
+/// whether a cue counts.
+#[derive(Default)]
+pub(crate) struct Found {
+    hits: Vec<(Hit, Role)>,
+    /// Where each negation ends.
+    negation_ends: Vec<usize>,
+    /// The idioms found: whose, start, end.
+    idioms: Vec<(Owner, usize, usize)>,
 }
 
-impl Found<'_> {
-    /// Hits playing roles that `pick` selects, with the role.
+impl Found {
+    /// Hits playing roles that `pick` selects, with what it makes of the role.
     pub fn with_role<'s, T: 's>(
         &'s self,
-        pick: impl Fn(&Role) -> Option<T> + Copy + 's,
+        pick: impl Fn(&Role) -> Option<T> + 's,
     ) -> impl Iterator<Item = (&'s Hit, T)> + 's {
-        self.hits.iter().flat_map(move |h| {
-            let roles = self.matcher.roles(h).iter();
-            roles.filter_map(pick).map(move |t| (h, t))
-        })
+        self.hits
+            .iter()
+            .filter_map(move |(h, r)| pick(r).map(|t| (h, t)))
     }
 
     /// Whether a cue of `owner`'s group `group` at `hit` counts: not inside one of the
     /// list's idioms, not right after a negation, and with a `near` word close enough when
     /// the group asks for one.
     pub fn counts(&self, hit: &Hit, owner: Owner, group: usize, g: &CueGroup) -> bool {
-        let inside_idiom = self.with_role(|r| (*r == Role::Idiom(owner)).then_some(()));
-        if inside_idiom
-            .into_iter()
-            .any(|(i, ())| i.start <= hit.start && hit.end <= i.end)
-        {
+        let mut idioms = self.idioms.iter();
+        if idioms.any(|&(o, a, b)| o == owner && a <= hit.start && hit.end <= b) {
             return false;
         }
-        let mut negators = self.with_role(|r| (*r == Role::Negator).then_some(()));
-        if negators.any(|(n, ())| n.end <= hit.start && hit.start - n.end <= NEGATION_GAP) {
+        let mut negations = self.negation_ends.iter();
+        if negations.any(|&end| end <= hit.start && hit.start - end <= NEGATION_GAP) {
             return false;
         }
         if g.near.is_empty() {

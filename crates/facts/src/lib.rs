@@ -99,7 +99,13 @@ pub fn extract(text: &str) -> Facts {
     // Sized by bytes (an upper bound on chars) so that collecting never reallocates.
     let mut chars = Vec::with_capacity(text.len());
     chars.extend(text.chars());
-    scan::run(&chars)
+    extract_chars(&chars)
+}
+
+/// [`extract`] over text already split into characters (callers that need the characters
+/// themselves decode the text once).
+pub fn extract_chars(chars: &[char]) -> Facts {
+    scan::run(chars)
 }
 
 /// Builds a fact over `chars[start..end]`.

@@ -27,6 +27,32 @@ fn petition(id: &str) -> pb::RouteRequest {
     }
 }
 
+/// Records that the petition went to the department it was routed to.
+async fn confirm(
+    router: &mut pb::router_service_client::RouterServiceClient<tonic::transport::Channel>,
+    id: &str,
+) {
+    let outcome = pb::RecordOutcomeRequest {
+        request_id: id.into(),
+        final_department: "human_resources_social_security".into(),
+        ..Default::default()
+    };
+    router.record_outcome(outcome).await.unwrap();
+}
+
+/// What `export-history` writes from `store`.
+fn export(store: &str, dir: &std::path::Path) -> String {
+    let out = dir.join("history.jsonl");
+    run_ok(&[
+        "export-history",
+        "--store",
+        store,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    std::fs::read_to_string(&out).unwrap()
+}
+
 fn assert_no_personal_data(what: &str, text: &str) {
     for secret in [PHONE, ID_NUMBER, BANK_CARD, PLATE, NAME] {
         assert!(!text.contains(secret), "{secret} in {what}:\n{text}");
@@ -76,14 +102,7 @@ fn analysis_is_answered_and_personal_data_stays_out_of_log_metrics_and_store() {
             .any(|c| c.kind() == pb::LegalChannelKind::Petition));
         assert!(!listed.analysis_lists_version.is_empty());
 
-        router
-            .record_outcome(pb::RecordOutcomeRequest {
-                request_id: "pii-1".into(),
-                final_department: "human_resources_social_security".into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        confirm(&mut router, "pii-1").await;
     });
     let metrics = server.metrics_text();
     assert!(
@@ -94,15 +113,7 @@ fn analysis_is_answered_and_personal_data_stays_out_of_log_metrics_and_store() {
     server.signal("TERM");
     let (_, log) = server.wait();
     assert_no_personal_data("the server log", &log);
-    let out = dir.path().join("history.jsonl");
-    run_ok(&[
-        "export-history",
-        "--store",
-        &store,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let exported = std::fs::read_to_string(&out).unwrap();
+    let exported = export(&store, dir.path());
     assert_no_personal_data("the exported history", &exported);
     assert!(exported.contains("【手机号】"), "{exported}");
 }
@@ -115,27 +126,12 @@ fn with_store_raw_text_the_store_keeps_the_petition_as_written() {
     tokio::runtime::Runtime::new().unwrap().block_on(async {
         let mut router = server.router().await;
         router.route(petition("raw-1")).await.unwrap();
-        router
-            .record_outcome(pb::RecordOutcomeRequest {
-                request_id: "raw-1".into(),
-                final_department: "human_resources_social_security".into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        confirm(&mut router, "raw-1").await;
     });
     server.signal("TERM");
     let (_, log) = server.wait();
     assert_no_personal_data("the server log", &log);
-    let out = dir.path().join("history.jsonl");
-    run_ok(&[
-        "export-history",
-        "--store",
-        &store,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(std::fs::read_to_string(&out).unwrap().contains(PHONE));
+    assert!(export(&store, dir.path()).contains(PHONE));
 }
 
 #[test]
@@ -175,4 +171,60 @@ fn a_broken_risk_list_is_refused_on_reload_and_the_old_lists_keep_serving() {
         let risks = answer.analysis.unwrap().risks;
         assert!(risks.iter().any(|r| r.kind() == pb::RiskKind::SelfHarm));
     });
+}
+
+#[test]
+fn eval_analysis_scores_the_lists_against_labels_and_names_a_missing_petition() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("set")).unwrap();
+    std::fs::write(
+        data.join("set/all.jsonl"),
+        [
+            r#"{"id":"1","text":"再不解决我就跳楼。电话13912345678。"}"#,
+            r#"{"id":2,"text":"小区路灯坏了，希望尽快修理。"}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let labels = dir.path().join("labels.jsonl");
+    std::fs::write(
+        &labels,
+        [
+            r#"{"source":"set/all.jsonl","id":"1","risks":["self_harm"],"channel":"petition","demand_type":"complaint","facts":[{"kind":"phone","start":11,"end":22}]}"#,
+            r#"{"source":"set/all.jsonl","id":"2","risks":["media"],"channel":"mediation","demand_type":"complaint","facts":[]}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let args = |labels: &std::path::Path| {
+        vec![
+            "eval-analysis".to_string(),
+            "--labels".into(),
+            labels.display().to_string(),
+            "--data".into(),
+            data.display().to_string(),
+            "--json".into(),
+        ]
+    };
+    let argv = args(&labels);
+    let scores: serde_json::Value = serde_json::from_str(&run_ok(
+        &argv.iter().map(String::as_str).collect::<Vec<_>>(),
+    ))
+    .unwrap();
+    assert_eq!(scores["n"], 2);
+    assert_eq!(scores["risks_by_kind"]["self_harm"]["recall"], 1.0);
+    assert_eq!(scores["risks_by_kind"]["media"]["false_negatives"], 1);
+    assert_eq!(scores["channel_accuracy"], 0.5);
+    assert_eq!(scores["facts_by_kind"]["phone"]["precision"], 1.0);
+
+    let missing = dir.path().join("missing.jsonl");
+    std::fs::write(
+        &missing,
+        r#"{"source":"set/all.jsonl","id":"9","risks":[],"channel":"petition","demand_type":"complaint"}"#,
+    )
+    .unwrap();
+    let argv = args(&missing);
+    let e = run_err(&argv.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(e.contains("all.jsonl") && e.contains("id 9"), "{e}");
 }

@@ -2,7 +2,7 @@
 //! arbitration, administrative reconsideration, discipline inspection or the legislature,
 //! from `channel-lists/`.
 
-use crate::lists::{CueGroup, List};
+use crate::lists::{list_fields, CueGroup, List};
 use crate::Evidence;
 use serde::{Deserialize, Serialize};
 
@@ -71,15 +71,7 @@ pub(crate) struct ChannelList {
 }
 
 impl List for ChannelList {
-    fn kind(&self) -> String {
-        self.kind.as_str().to_string()
-    }
-    fn not(&self) -> &[String] {
-        &self.not
-    }
-    fn cues(&self) -> &[CueGroup] {
-        &self.cues
-    }
+    list_fields!();
     fn check(&self) -> Result<(), String> {
         if self.name.trim().is_empty() || self.basis.trim().is_empty() {
             return Err("`name` and `basis` must not be blank".into());

@@ -120,6 +120,22 @@ pub(crate) trait List: for<'de> Deserialize<'de> {
     }
 }
 
+/// The `kind`, `not` and `cues` accessors of a list type whose fields carry those names.
+macro_rules! list_fields {
+    () => {
+        fn kind(&self) -> String {
+            self.kind.as_str().to_string()
+        }
+        fn not(&self) -> &[String] {
+            &self.not
+        }
+        fn cues(&self) -> &[CueGroup] {
+            &self.cues
+        }
+    };
+}
+pub(crate) use list_fields;
+
 /// Reads, parses and checks every `*.toml` file of a source (sorted by name), and a
 /// fingerprint of their texts for the version.
 pub(crate) fn load<K: List>(source: &ListSource) -> Result<(Vec<ListFile<K>>, u32), ListError> {

@@ -1,7 +1,7 @@
 //! Risk flags (风险预警): self-harm, violence, collective action, escalation, vulnerable people,
 //! safety hazards, repeat petitions and threats of exposure, from `risk-lists/`.
 
-use crate::lists::{CueGroup, List, Severity};
+use crate::lists::{list_fields, CueGroup, List, Severity};
 use crate::Evidence;
 use serde::{Deserialize, Serialize};
 
@@ -69,15 +69,7 @@ pub(crate) struct RiskList {
 }
 
 impl List for RiskList {
-    fn kind(&self) -> String {
-        self.kind.as_str().to_string()
-    }
-    fn not(&self) -> &[String] {
-        &self.not
-    }
-    fn cues(&self) -> &[CueGroup] {
-        &self.cues
-    }
+    list_fields!();
     fn check(&self) -> Result<(), String> {
         match self.name.trim().is_empty() {
             true => Err("`name` is blank".into()),

@@ -12,7 +12,7 @@ const MAX_NAME: usize = 20;
 const MAX_PLAIN_NAME: usize = 6;
 
 /// Verbs and adverbs that start a run but never a name (监督物业公司, 如果高速公司).
-const VERB_START: [[char; 2]; 116] = [
+const VERB_START: [[char; 2]; 129] = [
     ['监', '督'],
     ['如', '果'],
     ['唯', '独'],
@@ -129,6 +129,19 @@ const VERB_START: [[char; 2]; 116] = [
     ['上', '述'],
     ['点', '潇'],
     ['知', '人'],
+    ['享', '受'],
+    ['转', '出'],
+    ['明', '白'],
+    ['腐', '蚀'],
+    ['盈', '利'],
+    ['改', '变'],
+    ['假', '期'],
+    ['加', '强'],
+    ['上', '报'],
+    ['驱', '除'],
+    ['涉', '黑'],
+    ['遂', '送'],
+    ['一', '座'],
 ];
 
 /// What kind of body a suffix names; it decides which words are only generic.

@@ -397,18 +397,15 @@ impl Settings {
                 .addr
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 50051))),
             metrics_addr,
-            engine: EngineSources {
-                model: self.model.map_or(shipped.model, ModelSource::File),
-                catalogue: self
-                    .catalogue
-                    .map_or(shipped.catalogue, CatalogueSource::Dir),
-                lists: ListSources {
-                    channels: self
-                        .channel_lists
-                        .map_or(shipped.lists.channels, ListSource::Dir),
-                    risks: self.risk_lists.map_or(shipped.lists.risks, ListSource::Dir),
-                },
-            },
+            engine: engine_sources(
+                shipped,
+                [
+                    self.model,
+                    self.catalogue,
+                    self.channel_lists,
+                    self.risk_lists,
+                ],
+            ),
             store_raw_text: self.store_raw_text.unwrap_or(false),
             limits,
             drain_delay: self.drain_delay.map_or(Duration::from_secs(1), |s| s.0),
@@ -431,6 +428,20 @@ impl Settings {
                 model_dir: self.model_dir,
             },
         })
+    }
+}
+
+/// The engine's files: each path given (model, catalogue, channel lists, risk lists), else
+/// the shipped copy.
+fn engine_sources(shipped: EngineSources, given: [Option<PathBuf>; 4]) -> EngineSources {
+    let [model, catalogue, channels, risks] = given;
+    EngineSources {
+        model: model.map_or(shipped.model, ModelSource::File),
+        catalogue: catalogue.map_or(shipped.catalogue, CatalogueSource::Dir),
+        lists: ListSources {
+            channels: channels.map_or(shipped.lists.channels, ListSource::Dir),
+            risks: risks.map_or(shipped.lists.risks, ListSource::Dir),
+        },
     }
 }
 

@@ -173,7 +173,7 @@ pub(crate) fn demand(chars: &[char], found: &Found) -> Demand {
         }
     }
     let Some((_, a, b)) = best else {
-        let (a, b) = sentence_around(chars, 0);
+        let (a, b) = first_statement(chars);
         return Demand {
             evidence: Evidence::of(chars, a, b.min(a + MAX_DEMAND_CHARS)),
             cue: String::new(),
@@ -198,6 +198,23 @@ pub(crate) fn demand(chars: &[char], found: &Found) -> Demand {
         kind,
         type_evidence,
     }
+}
+
+/// The first sentence that is not a salutation (尊敬的厅长: 您好).
+fn first_statement(chars: &[char]) -> (usize, usize) {
+    let mut at = 0;
+    loop {
+        let (a, b) = sentence_around(chars, at);
+        if b >= chars.len() || !is_salutation(&chars[a..b]) {
+            return (a, b);
+        }
+        at = b + 1;
+    }
+}
+
+/// A short sentence that only greets: it starts with 尊敬 or ends with 好 (您好, 你好).
+fn is_salutation(sentence: &[char]) -> bool {
+    sentence.len() <= 16 && (sentence.starts_with(&['尊', '敬']) || sentence.ends_with(&['好']))
 }
 
 /// (start, end) of the sentence holding character `at`, without its end mark and the spaces

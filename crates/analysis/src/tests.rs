@@ -122,6 +122,9 @@ fn the_demand_is_the_sentence_that_asks_and_the_type_follows_its_words() {
     assert_eq!(praise.demand.kind, DemandType::Praise);
     let report = a.analyse("实名举报某餐馆使用地沟油。");
     assert_eq!(report.demand.kind, DemandType::Report);
+    let greeted = a.analyse("尊敬的局长:您好!小区门口的路灯坏了一个月。");
+    assert_eq!(greeted.demand.evidence.text, "小区门口的路灯坏了一个月");
+    assert_eq!(greeted.demand.cue, "");
     let long = "要求".to_string() + &"很".repeat(100) + "。";
     let cut = a.analyse(&long).demand.evidence;
     assert_eq!(cut.text.chars().count(), MAX_DEMAND_CHARS);

@@ -40,19 +40,6 @@ async fn confirm(
     router.record_outcome(outcome).await.unwrap();
 }
 
-/// What `export-history` writes from `store`.
-fn export(store: &str, dir: &std::path::Path) -> String {
-    let out = dir.join("history.jsonl");
-    run_ok(&[
-        "export-history",
-        "--store",
-        store,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    std::fs::read_to_string(&out).unwrap()
-}
-
 fn assert_no_personal_data(what: &str, text: &str) {
     for secret in [PHONE, ID_NUMBER, BANK_CARD, PLATE, NAME] {
         assert!(!text.contains(secret), "{secret} in {what}:\n{text}");
@@ -113,7 +100,7 @@ fn analysis_is_answered_and_personal_data_stays_out_of_log_metrics_and_store() {
     server.signal("TERM");
     let (_, log) = server.wait();
     assert_no_personal_data("the server log", &log);
-    let exported = export(&store, dir.path());
+    let exported = export(&store, &dir.path().join("history.jsonl"));
     assert_no_personal_data("the exported history", &exported);
     assert!(exported.contains("【手机号】"), "{exported}");
 }
@@ -131,7 +118,7 @@ fn with_store_raw_text_the_store_keeps_the_petition_as_written() {
     server.signal("TERM");
     let (_, log) = server.wait();
     assert_no_personal_data("the server log", &log);
-    assert!(export(&store, dir.path()).contains(PHONE));
+    assert!(export(&store, &dir.path().join("history.jsonl")).contains(PHONE));
 }
 
 #[test]

@@ -43,18 +43,6 @@ fn on_postgres<F: std::future::Future<Output = ()>>(
         .block_on(check(schema.url.clone(), dir.path().to_path_buf()));
 }
 
-/// Runs `export-history` from `store` into `out`; returns what it wrote.
-fn export(store: &str, out: &std::path::Path) -> String {
-    run_ok(&[
-        "export-history",
-        "--store",
-        store,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    std::fs::read_to_string(out).unwrap()
-}
-
 /// Two tests of `scenario`, named `SCENARIO::sqlite` and `SCENARIO::postgres`.
 macro_rules! on_both_stores {
     ($scenario:ident) => {

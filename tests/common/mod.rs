@@ -156,3 +156,15 @@ pub fn train_args(history: &std::path::Path, model: &std::path::Path, folds: &st
     .map(str::to_string)
     .to_vec()
 }
+
+/// Runs `export-history` from `store` into `out`; returns what it wrote.
+pub fn export(store: &str, out: &std::path::Path) -> String {
+    run_ok(&[
+        "export-history",
+        "--store",
+        store,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    std::fs::read_to_string(out).unwrap()
+}

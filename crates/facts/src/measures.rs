@@ -240,9 +240,20 @@ fn is_unit_after_half(chars: &[char], k: usize) -> bool {
 }
 
 /// Arabic years: 2 年, 3年多 are spans, but 18年 is often the year 2018; a number ≥ 10
-/// needs a 多 / 余 or a cue before it (了, 近, 长达, 已 …) to be a span.
+/// needs a 多 / 余 or a cue before it (了, 近, 长达, 已 …) to be a span. A leading zero (09年)
+/// or a number run on from a date (3.2017年) is always a year.
 fn arabic_years_ok(chars: &[char], i: usize, num: &Num, end: usize) -> bool {
-    if num.value >= 100.0 || chars.get(end).is_some_and(|&c| number::is_arabic_digit(c)) {
+    let written = &chars[i..num.end.min(chars.len())];
+    let leading_zero = written.len() >= 2 && written[0] == '0';
+    let long_fraction = written
+        .iter()
+        .position(|&c| c == '.')
+        .is_some_and(|dot| written.len() - dot > 3);
+    if leading_zero
+        || long_fraction
+        || num.value >= 100.0
+        || chars.get(end).is_some_and(|&c| number::is_arabic_digit(c))
+    {
         return false;
     }
     if num.value < 10.0 || num.approx || matches!(chars.get(end), Some('多' | '余')) {

@@ -11,8 +11,9 @@ const MAX_NAME: usize = 20;
 /// The longest name taken when it is neither registered (…有限公司) nor starts at a place.
 const MAX_PLAIN_NAME: usize = 6;
 
-/// Verbs and adverbs that start a run but never a name (监督物业公司, 如果高速公司).
-const VERB_START: [[char; 2]; 129] = [
+/// Verbs and adverbs that end the clause before a name, never part of it (监督物业公司,
+/// 如果高速公司).
+const VERB_START: [[char; 2]; 133] = [
     ['监', '督'],
     ['如', '果'],
     ['唯', '独'],
@@ -142,6 +143,10 @@ const VERB_START: [[char; 2]; 129] = [
     ['涉', '黑'],
     ['遂', '送'],
     ['一', '座'],
+    ['调', '取'],
+    ['选', '聘'],
+    ['协', '调'],
+    ['伙', '同'],
 ];
 
 /// What kind of body a suffix names; it decides which words are only generic.
@@ -568,7 +573,8 @@ fn suffix_at(chars: &[char], i: usize) -> Option<(usize, Kind)> {
         (Some('儿'), '园') if prev(2) == Some('幼') => Some((3, Kind::School)),
         (Some('医'), '院') => Some((2, Kind::Hospital)),
         (Some('生'), '院') if prev(2) == Some('卫') => Some((3, Kind::Hospital)),
-        (Some('银'), '行') => Some((2, Kind::Bank)),
+        // 银行卡: a card, not a bank.
+        (Some('银'), '行') if next != Some('卡') => Some((2, Kind::Bank)),
         (Some('酒' | '饭'), '店') => Some((2, Kind::Business)),
         (Some('商'), '场') => Some((2, Kind::Business)),
         // 超市场价: 超 and 市场, not a supermarket.
@@ -601,20 +607,29 @@ pub(crate) fn try_at(chars: &[char], i: usize, found: &mut Vec<Fact>) {
     let Some(run_start) = name_start(chars, suffix_start) else {
         return;
     };
+    // A verb inside the run ends the clause before the name: 出面协调华美超市 names 华美超市.
+    let run_start =
+        after_last_verb(&chars[run_start..suffix_start]).map_or(run_start, |k| run_start + k);
     let registered = is_registered(chars, suffix_start, i);
     let Some(start) = trim_name(chars, run_start, suffix_start, registered) else {
         return;
     };
     let name = &chars[start..suffix_start];
-    let verb_first =
-        name.len() >= 2 && VERB_FIRSTS.contains(name[0]) && in_words(&name[..2], &VERB_START);
-    if name.len() < 2 || verb_first || is_generic(name, kind) {
+    if name.len() < 2 || is_generic(name, kind) {
         return;
     }
     while found.last().is_some_and(|f| f.start >= start) {
         found.pop();
     }
     found.push(fact(chars, start, i + 1, String::new(), None, false));
+}
+
+/// Where the name starts after the last verb of `run` ([`VERB_START`]), if it has one.
+fn after_last_verb(run: &[char]) -> Option<usize> {
+    (0..run.len().saturating_sub(1))
+        .rev()
+        .find(|&k| VERB_FIRSTS.contains(run[k]) && in_words(&run[k..k + 2], &VERB_START))
+        .map(|k| k + 2)
 }
 
 /// Whether the name is in a registered form: …有限公司, …股份公司, …集团.
@@ -672,7 +687,7 @@ fn stops(chars: &[char], k: usize) -> bool {
         // 这家公司, 三家超市: a measure word; 家乐福, 国家电网: part of a name.
         let before = k.checked_sub(1).map(|p| chars[p]);
         return before.is_none_or(|b| {
-            cjk!("一这那几两哪每某该本多此整各").contains(b) || b.is_ascii_digit()
+            cjk!("一二三四五六七八九十这那几两哪每某该本多此整各").contains(b) || b.is_ascii_digit()
         });
     }
     is_stop_char(c)

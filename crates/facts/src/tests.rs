@@ -189,7 +189,7 @@ fn rejects_impossible_and_embedded_dates() {
 
 #[test]
 fn finds_durations_in_days() {
-    let cases: [(&str, &str, f64, bool); 10] = [
+    let cases: [(&str, &str, f64, bool); 11] = [
         ("已经半年了", "半年", 182.5, false),
         ("拖了三个月", "三个月", 90.0, false),
         ("等了两年多", "两年多", 730.0, true),
@@ -200,6 +200,7 @@ fn finds_durations_in_days() {
         ("需要两周", "两周", 14.0, false),
         ("等了一个半月", "一个半月", 45.0, false),
         ("工作了15年", "15年", 5475.0, false),
+        ("住了1.5年", "1.5年", 547.5, false),
     ];
     for (text, found, value, approx) in cases {
         let facts = extract(text);
@@ -217,6 +218,8 @@ fn finds_durations_in_days() {
         "星期一",
         "三天两头",
         "18年7月",
+        "从09年起",
+        "3.2017年",
     ] {
         assert!(extract(text).durations.is_empty(), "{text}");
     }
@@ -330,7 +333,7 @@ fn finds_plates() {
 
 #[test]
 fn finds_named_organisations_only() {
-    let cases: [(&str, &str); 6] = [
+    let cases: [(&str, &str); 7] = [
         (
             "我在大连华丰建筑工程有限公司工作",
             "大连华丰建筑工程有限公司",
@@ -340,6 +343,7 @@ fn finds_named_organisations_only() {
         ("到中山医院看病", "中山医院"),
         ("去了家乐福超市", "家乐福超市"),
         ("A市第一中学的老师", "A市第一中学"),
+        ("政府出面协调华美超市退款", "华美超市"),
     ];
     for (text, found) in cases {
         assert_eq!(texts(&extract(text).organisations), [found], "{text}");
@@ -353,6 +357,9 @@ fn finds_named_organisations_only() {
         "附近的私立学校",
         "大学生就业",
         "厂房漏水",
+        "附近有十家公司",
+        "办了四张银行卡",
+        "考生选择学校",
     ] {
         assert!(extract(text).organisations.is_empty(), "{text}");
     }

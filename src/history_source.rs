@@ -38,6 +38,11 @@ pub struct HistoryArgs {
     /// as region, 区域, 所属区县, 属地; none is needed].
     #[arg(long)]
     region_column: Option<Column>,
+    /// Kind column: what kind of petition each row was filed as (咨询问题, 投诉 …), which the
+    /// model's demand type learns [default: recognised headers such as letter_type, 信件类型,
+    /// 诉求类型; none is needed].
+    #[arg(long)]
+    kind_column: Option<Column>,
     /// Skip rows without text or label (each is reported) instead of stopping at the first.
     #[arg(long)]
     skip_bad_rows: bool,
@@ -175,6 +180,7 @@ impl HistoryArgs {
                     text: r.text,
                     label,
                     region: r.region.unwrap_or_default(),
+                    kind: r.kind,
                 }),
                 None => bail!("{source}:{}: row has no label", r.row),
             }
@@ -190,6 +196,7 @@ impl HistoryArgs {
                 text: self.text_column.clone(),
                 label: self.label_column.clone(),
                 region: self.region_column.clone(),
+                kind: self.kind_column.clone(),
             },
             labels: Labels::Required,
             on_bad_row: if self.skip_bad_rows {
@@ -219,6 +226,8 @@ fn store_history(url: &StoreUrl) -> Result<pr_history::History> {
             label: Some(r.label),
             // Trimmed, blank as none: as the history readers give a region column.
             region: Some(r.region.trim().to_string()).filter(|region| !region.is_empty()),
+            // The store keeps no kinds.
+            kind: None,
         })
         .collect();
     Ok(pr_history::History {

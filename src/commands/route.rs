@@ -130,6 +130,7 @@ fn batch_options(c: &BatchColumns) -> ReadOptions {
             text: c.text_column.clone(),
             label: None,
             region: c.region_column.clone(),
+            kind: None,
         },
         labels: Labels::Ignored,
         on_bad_row: OnBadRow::Skip,

@@ -184,6 +184,24 @@ fn warn_about_labels(report: &TrainReport, catalogue: &CatalogueSource) {
             eprintln!("  {name} → {unit}");
         }
     }
+    if !report.demand_types.is_empty() {
+        eprintln!(
+            "the kind column teaches the demand type: {}",
+            report.demand_types.join(", ")
+        );
+    }
+    if !report.unknown_kinds.is_empty() {
+        let kinds: Vec<String> = report
+            .unknown_kinds
+            .iter()
+            .map(|(k, n)| format!("{k} ({n} rows)"))
+            .collect();
+        eprintln!(
+            "warning: {} kind(s) of the kind column name no demand type and teach it nothing: {}",
+            kinds.len(),
+            kinds.join(", ")
+        );
+    }
 }
 
 fn print_summary(model: &Model, out: &Path) {

@@ -34,6 +34,29 @@ impl DemandType {
         DemandType::Complaint,
     ];
 
+    /// The type a history's kind column names (咨询问题, 投诉, 举报类 …; or the English name
+    /// used in answers): the first of [`DemandType::ALL`] whose Chinese word it contains, so
+    /// that 投诉举报 is a report. `None` for a kind no type covers.
+    pub fn from_history_kind(kind: &str) -> Option<DemandType> {
+        let kind = kind.trim();
+        DemandType::ALL.into_iter().find(|t| {
+            kind.eq_ignore_ascii_case(t.as_str())
+                || t.history_words().iter().any(|w| kind.contains(w))
+        })
+    }
+
+    /// Words petition systems file this type under.
+    fn history_words(self) -> &'static [&'static str] {
+        match self {
+            DemandType::Complaint => &["投诉", "反映", "申诉"],
+            DemandType::Help => &["求助", "求决"],
+            DemandType::Consultation => &["咨询", "询问"],
+            DemandType::Suggestion => &["建议"],
+            DemandType::Report => &["举报", "检举", "揭发"],
+            DemandType::Praise => &["表扬", "感谢", "赞扬"],
+        }
+    }
+
     /// The name used in answers (`consultation`).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -60,7 +83,51 @@ pub struct Demand {
     #[serde(rename = "type")]
     pub kind: DemandType,
     /// The words behind `type`, in text order; empty when it is the default (complaint).
+    /// From the model, its terms that weigh most for the type, strongest first.
     pub type_evidence: Vec<Evidence>,
+    /// Whether `type` came from the cue words or from a model that learned it.
+    pub type_source: TypeSource,
+    /// The model's probability of `type`; `None` from the cue words.
+    pub type_probability: Option<f32>,
+}
+
+/// Where a demand's type came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TypeSource {
+    /// Weighted cue words (咨询, 举报 …): used where no history labels the types.
+    Rules,
+    /// A model trained on a history's kind column.
+    Model,
+}
+
+/// The type a model learned from a history's kinds picked for a petition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LearnedType {
+    /// The type.
+    pub kind: DemandType,
+    /// Its calibrated probability.
+    pub probability: f32,
+    /// Every type the model learned: the others it cannot tell apart.
+    pub learned: Vec<DemandType>,
+    /// The model terms that weigh most for it, strongest first.
+    pub evidence: Vec<Evidence>,
+}
+
+impl Demand {
+    /// Takes the model's type, unless the cue words found one the model never learned: a
+    /// history that files 举报 and 求助 under 反映问题 cannot tell them from complaints, so
+    /// the cue words' finer type stands.
+    pub fn learn(&mut self, model: LearnedType) {
+        let finer = !self.type_evidence.is_empty() && !model.learned.contains(&self.kind);
+        if finer {
+            return;
+        }
+        self.kind = model.kind;
+        self.type_evidence = model.evidence;
+        self.type_source = TypeSource::Model;
+        self.type_probability = Some(model.probability);
+    }
 }
 
 /// The longest demand text given.
@@ -135,6 +202,15 @@ pub(crate) const TYPE_CUES: &[(&str, DemandType, f32)] = &[
     ("严重影响", DemandType::Complaint, 1.5),
 ];
 
+/// The demand and type cues with their roles, for the automaton.
+pub(crate) fn cue_roles() -> Vec<(&'static str, Role)> {
+    DEMAND_CUES
+        .iter()
+        .map(|&(p, w)| (p, Role::Demand(w)))
+        .chain(TYPE_CUES.iter().map(|&(p, t, w)| (p, Role::Type(t, w))))
+        .collect()
+}
+
 /// A type's score must reach this to beat the default (complaint).
 const TYPE_MIN_SCORE: f32 = 2.0;
 
@@ -179,6 +255,8 @@ pub(crate) fn demand(chars: &[char], found: &Found) -> Demand {
             cue: String::new(),
             kind,
             type_evidence,
+            type_source: TypeSource::Rules,
+            type_probability: None,
         };
     };
     // The strongest cue of the sentence (the first of equals) marks the request; a long
@@ -197,6 +275,8 @@ pub(crate) fn demand(chars: &[char], found: &Found) -> Demand {
         cue: chars[cue.0..cue.1].iter().collect(),
         kind,
         type_evidence,
+        type_source: TypeSource::Rules,
+        type_probability: None,
     }
 }
 
@@ -239,7 +319,7 @@ fn sentence_around(chars: &[char], at: usize) -> (usize, usize) {
 }
 
 /// The type whose cues weigh most, when that reaches [`TYPE_MIN_SCORE`]; else complaint.
-fn demand_type(chars: &[char], found: &Found) -> (DemandType, Vec<Evidence>) {
+pub(crate) fn demand_type(chars: &[char], found: &Found) -> (DemandType, Vec<Evidence>) {
     let cues: Vec<(usize, usize, DemandType, f32)> = found
         .with_role(|r| match r {
             Role::Type(t, w) => Some((*t, *w)),

@@ -17,7 +17,7 @@ mod matcher;
 mod risk;
 
 pub use channel::{Channel, ChannelInfo, ChannelKind};
-pub use demand::{Demand, DemandType, MAX_DEMAND_CHARS};
+pub use demand::{Demand, DemandType, LearnedType, TypeSource, MAX_DEMAND_CHARS};
 pub use evaluate::{score, AnalysisLabels, AnalysisScores, Counts, LabelledFact};
 pub use lists::{ListError, ListSource, Severity};
 pub use pr_facts::{Fact, Facts};
@@ -41,7 +41,8 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    pub(crate) fn of(chars: &[char], start: usize, end: usize) -> Evidence {
+    /// The characters `start..end` of `chars` (the analysed text's) as evidence.
+    pub fn of(chars: &[char], start: usize, end: usize) -> Evidence {
         Evidence {
             text: chars[start..end].iter().collect(),
             start,
@@ -125,17 +126,8 @@ impl Analyser {
         for (i, r) in risks.iter().enumerate() {
             builder.add_list(Owner::Risk(i), &r.list.cues, &r.list.not);
         }
-        let demand_cues: Vec<(&str, Role)> = demand::DEMAND_CUES
-            .iter()
-            .map(|&(p, w)| (p, Role::Demand(w)))
-            .chain(
-                demand::TYPE_CUES
-                    .iter()
-                    .map(|&(p, t, w)| (p, Role::Type(t, w))),
-            )
-            .collect();
         Ok(Analyser {
-            matcher: builder.build(&demand_cues),
+            matcher: builder.build(&demand::cue_roles()),
             version: format!("{channel_fingerprint:08x}-{risk_fingerprint:08x}"),
             channels,
             risks,
@@ -277,6 +269,28 @@ impl Analyser {
         let mut all = self.channels.iter();
         all.find(|c| c.list.kind == ChannelKind::Petition)
             .expect("checked at load")
+    }
+}
+
+/// The demand type from the cue words alone, as the analysis gives it where no model learned
+/// the type: training measures it against a history's kinds, beside the model's.
+#[derive(Debug)]
+pub struct DemandRules {
+    matcher: Matcher,
+}
+
+impl Default for DemandRules {
+    fn default() -> DemandRules {
+        DemandRules {
+            matcher: MatcherBuilder::default().build(&demand::cue_roles()),
+        }
+    }
+}
+
+impl DemandRules {
+    /// The type of `text` (normalised, as the engine analyses it) by its cue words.
+    pub fn demand_type(&self, text: &str) -> DemandType {
+        demand::demand_type(&chars_of(text), &self.matcher.find(text)).0
     }
 }
 

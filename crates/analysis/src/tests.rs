@@ -173,3 +173,48 @@ fn lists_without_the_petition_channel_are_refused_with_their_directory() {
         "{e}"
     );
 }
+
+#[test]
+fn history_kinds_name_demand_types() {
+    let of = DemandType::from_history_kind;
+    assert_eq!(of("咨询问题"), Some(DemandType::Consultation));
+    assert_eq!(of("反映问题"), Some(DemandType::Complaint));
+    assert_eq!(
+        of(" 投诉举报 "),
+        Some(DemandType::Report),
+        "report before complaint"
+    );
+    assert_eq!(of("Praise"), Some(DemandType::Praise));
+    assert_eq!(of("其他"), None);
+}
+
+#[test]
+fn a_learned_type_replaces_the_rules_unless_they_found_a_type_it_never_learned() {
+    let a = analyser();
+    let rules = DemandRules::default();
+    let learned = |kind| LearnedType {
+        kind,
+        probability: 0.8,
+        learned: vec![DemandType::Complaint, DemandType::Consultation],
+        evidence: Vec::new(),
+    };
+    // The cue words see a question; the model, trained on 咨询 / 反映, says complaint.
+    let text = "请问小区停车费涨价合法吗?";
+    let mut d = a.analyse(text).demand;
+    assert_eq!(
+        (d.kind, rules.demand_type(text)),
+        (DemandType::Consultation, DemandType::Consultation)
+    );
+    d.learn(learned(DemandType::Complaint));
+    assert_eq!(
+        (d.kind, d.type_source, d.type_probability),
+        (DemandType::Complaint, TypeSource::Model, Some(0.8))
+    );
+    // 举报 is finer than anything the model learned: the cue words keep it.
+    let mut d = a.analyse("我要举报某饭店非法排污。").demand;
+    d.learn(learned(DemandType::Complaint));
+    assert_eq!(
+        (d.kind, d.type_source),
+        (DemandType::Report, TypeSource::Rules)
+    );
+}

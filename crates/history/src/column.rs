@@ -1,4 +1,4 @@
-//! Column selection: which field or header holds the id, title, text, label and region.
+//! Column selection: which field or header holds the id, title, text, label, region and kind.
 
 use std::fmt;
 use std::str::FromStr;
@@ -34,6 +34,19 @@ pub const LABEL_NAMES: &[&str] = &[
 /// district, county or town.
 pub const REGION_NAMES: &[&str] = &["region", "区域", "所属区县", "属地"];
 
+/// Recognised kind column names (matched case-insensitively for ASCII): what kind of petition
+/// the history filed it as (咨询问题, 投诉 …), which the demand type learns from.
+pub const KIND_NAMES: &[&str] = &[
+    "kind",
+    "letter_type",
+    "demand_type",
+    "信件类型",
+    "来信类型",
+    "留言类型",
+    "诉求类型",
+    "问题类型",
+];
+
 /// The role a column plays in a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -47,6 +60,8 @@ pub enum Role {
     Label,
     /// The place the intake desk recorded (district, county or town; optional).
     Region,
+    /// What kind of petition the history filed it as (咨询问题, 投诉 …; optional).
+    Kind,
 }
 
 impl Role {
@@ -58,6 +73,7 @@ impl Role {
             Role::Text => TEXT_NAMES,
             Role::Label => LABEL_NAMES,
             Role::Region => REGION_NAMES,
+            Role::Kind => KIND_NAMES,
         }
     }
 
@@ -69,6 +85,7 @@ impl Role {
             Role::Text => "--text-column",
             Role::Label => "--label-column",
             Role::Region => "--region-column",
+            Role::Kind => "--kind-column",
         }
     }
 }
@@ -81,6 +98,7 @@ impl fmt::Display for Role {
             Role::Text => "text",
             Role::Label => "label",
             Role::Region => "region",
+            Role::Kind => "kind",
         })
     }
 }
@@ -156,6 +174,8 @@ pub struct Columns {
     pub label: Option<Column>,
     /// The region column.
     pub region: Option<Column>,
+    /// The kind column.
+    pub kind: Option<Column>,
 }
 
 impl Columns {
@@ -167,6 +187,7 @@ impl Columns {
             Role::Text => self.text.as_ref(),
             Role::Label => self.label.as_ref(),
             Role::Region => self.region.as_ref(),
+            Role::Kind => self.kind.as_ref(),
         }
     }
 }

@@ -30,7 +30,14 @@ impl JsonlRows {
         columns: &Columns,
         labels: Labels,
     ) -> Result<Self, HistoryError> {
-        for role in [Role::Id, Role::Title, Role::Text, Role::Label, Role::Region] {
+        for role in [
+            Role::Id,
+            Role::Title,
+            Role::Text,
+            Role::Label,
+            Role::Region,
+            Role::Kind,
+        ] {
             if let Some(Column::Index(index)) = columns.get(role) {
                 return Err(HistoryError::IndexOnJsonl {
                     path: path.to_path_buf(),
@@ -136,14 +143,16 @@ impl JsonlRows {
         let title = self.optional(&map, Role::Title, first)?;
         let id = self.optional(&map, Role::Id, first)?;
         let region = self.optional(&map, Role::Region, first)?;
+        let kind = self.optional(&map, Role::Kind, first)?;
 
-        let mut values = Vec::with_capacity(5);
+        let mut values = Vec::with_capacity(6);
         for (role, found) in [
             (Role::Text, Some(&text)),
             (Role::Label, label.as_ref()),
             (Role::Title, title.as_ref()),
             (Role::Id, id.as_ref()),
             (Role::Region, region.as_ref()),
+            (Role::Kind, kind.as_ref()),
         ] {
             let value = match found {
                 Some((key, value)) => match json_string(value, role) {
@@ -166,6 +175,7 @@ impl JsonlRows {
         let title_value = values.next().flatten().unwrap_or_default();
         let id_value = values.next().flatten();
         let region_value = values.next().flatten();
+        let kind_value = values.next().flatten();
 
         Ok(Step::Row(RawRow {
             row,
@@ -176,6 +186,7 @@ impl JsonlRows {
             label: label_value,
             label_column: label.map(|(key, _)| key),
             region: region_value,
+            kind: kind_value,
         }))
     }
 
@@ -256,7 +267,7 @@ fn json_string(value: &Value, role: Role) -> Result<Option<String>, &'static str
     match value {
         Value::Null => Ok(None),
         Value::String(s) => Ok(Some(s.clone())),
-        Value::Number(n) if matches!(role, Role::Id | Role::Label | Role::Region) => {
+        Value::Number(n) if matches!(role, Role::Id | Role::Label | Role::Region | Role::Kind) => {
             Ok(Some(n.to_string()))
         }
         other => Err(type_name(other)),

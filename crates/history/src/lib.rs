@@ -72,6 +72,10 @@ pub struct Record {
     /// the file has no region column or the row leaves it empty.
     #[serde(default)]
     pub region: Option<String>,
+    /// What kind of petition the history filed it as (咨询问题, 投诉 …), trimmed; `None` when
+    /// the file has no kind column or the row leaves it empty.
+    #[serde(default)]
+    pub kind: Option<String>,
 }
 
 /// Whether records need a label.
@@ -295,6 +299,7 @@ pub(crate) struct RawRow {
     pub label: Option<String>,
     pub label_column: Option<String>,
     pub region: Option<String>,
+    pub kind: Option<String>,
 }
 
 /// One step of a format reader.
@@ -531,6 +536,7 @@ fn check(raw: RawRow, labels: Labels) -> Result<Record, (usize, Option<String>, 
         text: raw.text,
         label,
         region: trimmed(raw.region.as_deref()),
+        kind: trimmed(raw.kind.as_deref()),
     })
 }
 

@@ -118,6 +118,7 @@ mod tests {
             text: text.into(),
             label: Some(label.into()),
             region: None,
+            kind: None,
         }
     }
 

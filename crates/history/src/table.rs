@@ -15,6 +15,7 @@ pub(crate) struct Layout {
     text: usize,
     label: Option<usize>,
     region: Option<usize>,
+    kind: Option<usize>,
 }
 
 impl Layout {
@@ -34,12 +35,13 @@ impl Layout {
             text: 0,
             label: None,
             region: None,
+            kind: None,
         };
         let mut roles = vec![Role::Text];
         if labels == Labels::Required {
             roles.push(Role::Label);
         }
-        roles.extend([Role::Title, Role::Id, Role::Region]);
+        roles.extend([Role::Title, Role::Id, Role::Region, Role::Kind]);
 
         let mut taken: Vec<usize> = Vec::new();
         let mut found: Vec<(Role, usize)> = Vec::new();
@@ -78,6 +80,7 @@ impl Layout {
                 Role::Text => layout.text = index,
                 Role::Label => layout.label = Some(index),
                 Role::Region => layout.region = Some(index),
+                Role::Kind => layout.kind = Some(index),
             }
         }
         Ok(layout)
@@ -139,6 +142,7 @@ impl Layout {
             label: self.label.map(&get).map(str::to_string),
             label_column: self.label.map(header),
             region: self.region.map(&get).map(str::to_string),
+            kind: self.kind.map(&get).map(str::to_string),
         })
     }
 }

@@ -297,6 +297,7 @@ fn csv_columns_by_name_and_by_index() {
             text: Some(Column::Name("诉求".into())),
             label: Some(Column::Name("部门".into())),
             region: None,
+            kind: None,
         },
         ..ReadOptions::default()
     };
@@ -319,6 +320,7 @@ fn csv_columns_by_name_and_by_index() {
             text: Some("2".parse().unwrap()),
             label: Some(Column::Index(3)),
             region: None,
+            kind: None,
         },
         ..ReadOptions::default()
     };
@@ -1057,4 +1059,19 @@ fn xlsx_text_of_markup_or_zero_width_only_is_refused() {
         assert_eq!(history.records.len(), 1);
         assert_eq!(history.skipped[0].row, 3);
     }
+}
+
+#[test]
+fn the_kind_column_is_read_from_csv_and_jsonl_when_present() {
+    let csv =
+        "内容,受理单位,信件类型\n路灯不亮。,城管局,反映问题\n公积金怎么提取?,住房公积金中心, \n";
+    let history = read("h.csv", csv, &ReadOptions::default()).unwrap();
+    let kinds: Vec<Option<&str>> = history.records.iter().map(|r| r.kind.as_deref()).collect();
+    assert_eq!(kinds, [Some("反映问题"), None], "trimmed; blank is none");
+    let jsonl = "{\"text\":\"公积金怎么提取?\",\"label\":\"住房公积金中心\",\"letter_type\":\"咨询问题\"}\n";
+    let history = read("h.jsonl", jsonl, &ReadOptions::default()).unwrap();
+    assert_eq!(history.records[0].kind.as_deref(), Some("咨询问题"));
+    // Without a kind column every record has none.
+    let history = read("c.csv", CHINESE_CSV, &ReadOptions::default()).unwrap();
+    assert!(history.records.iter().all(|r| r.kind.is_none()));
 }

@@ -74,6 +74,13 @@ impl Model {
                 h.temperature
             );
         }
+        if let Some(h) = model.demand_head() {
+            s += &format!(
+                "- demand head: the types {} of the history's kind column; softmax temperature {:.3}\n",
+                h.labels.join(", "),
+                h.temperature
+            );
+        }
         if let Some(cv) = &c.cross_validation {
             s += &format!(
                 "\n## {}\n\n| | accuracy | macro-F1 | top-3 |\n|---|---|---|---|\n\
@@ -91,6 +98,13 @@ impl Model {
                 cv.calibration_error,
                 model.calibration().fusion.as_ref().map_or(0, |f| f.weights.len()),
             );
+            if let Some(d) = &cv.demand_type {
+                s += &format!(
+                    "Demand type on the {} held-out rows with a kind: the demand head {:.4}, the cue words \
+                     alone {:.4} (accuracy).\n\n",
+                    d.rows, d.model_accuracy, d.rules_accuracy
+                );
+            }
             if let Some(m) = &cv.model_in_hinted_district {
                 s += &format!(
                     "Baseline with the region hint: the model alone restricted to the units of each row's \

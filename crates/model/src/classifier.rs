@@ -82,9 +82,11 @@ impl LinearClassifier {
         })
     }
 
-    /// The columns of `self` followed by those of `other`, a classifier fitted on the same
-    /// rows for other targets: every bucket either knows, with zero weights where one lacks
-    /// it (the idf of a bucket depends on the rows only, so both agree on it).
+    /// The columns of `self` followed by those of `other`, a classifier fitted for other
+    /// targets on the same rows or on a part of them: every bucket either knows, with zero
+    /// weights where one lacks it. A bucket both know keeps `self`'s idf; `other`'s weights
+    /// are rescaled so that weight × idf, what a score adds up, stays the same (fitted on the
+    /// same rows, both agree on the idf and nothing changes).
     pub fn join(&self, other: &LinearClassifier) -> Result<LinearClassifier, ModelError> {
         if self.dimension != other.dimension {
             return Err(DataError::JoinHashSpaces(self.dimension, other.dimension).into());
@@ -105,7 +107,13 @@ impl LinearClassifier {
                 None => weights.extend(std::iter::repeat_n(0.0, self.n_labels)),
             }
             match theirs {
-                Some((_, w)) => weights.extend_from_slice(w),
+                Some((their_idf, w)) => {
+                    let rescale = match mine {
+                        Some((my_idf, _)) if my_idf > 0.0 => their_idf / my_idf,
+                        _ => 1.0,
+                    };
+                    weights.extend(w.iter().map(|&x| x * rescale));
+                }
                 None => weights.extend(std::iter::repeat_n(0.0, other.n_labels)),
             }
             i += usize::from(mine.is_some());
@@ -400,5 +408,21 @@ mod tests {
         let j = labels.join(&other).unwrap();
         assert_eq!(j.buckets(), [3, 5, 10, 42]);
         assert_eq!(j.row(1).1, [0.0, 0.0, 2.0]);
+    }
+
+    #[test]
+    fn a_head_fitted_on_part_of_the_rows_keeps_what_each_term_adds() {
+        // The labels' idf of bucket 10 is 1.5; the head, fitted on fewer rows, saw it as 3.0.
+        let labels =
+            LinearClassifier::new(64, 1, vec![3, 10], vec![1.0, 1.5], vec![0.5; 2], vec![0.0])
+                .unwrap();
+        let head = LinearClassifier::new(64, 1, vec![10], vec![3.0], vec![0.4], vec![0.1]).unwrap();
+        let joined = labels.join(&head).unwrap();
+        assert_eq!(joined.row(1), (1.5, &[0.5, 0.8][..]), "0.4 × 3.0 / 1.5");
+        let mut scores = Vec::new();
+        // Rows 0 and 1: buckets 3 and 10.
+        let scale = joined.sum_rows([(0u32, 1.0f32), (1, 2.0)].into_iter(), &mut scores);
+        let expected = 2.0 * 3.0 * 0.4 * scale + 0.1;
+        assert!((scores[1] - expected).abs() < 1e-6, "{scores:?}");
     }
 }

@@ -4,16 +4,16 @@
 //! magic      8 bytes  "PRMODEL\n"
 //! version    u32 LE   FORMAT_VERSION
 //! header_len u64 LE
-//! header     JSON     labels, line head, features, user words, calibration, card, shapes
+//! header     JSON     labels, line and demand heads, features, user words, calibration, card, shapes
 //! buckets    u32 LE × rows
 //! idf        f32 LE × rows
-//! weights    f32 LE × rows × columns  (row-major; the labels, then the line head's lines)
+//! weights    f32 LE × rows × columns  (row-major: labels, line head, demand head)
 //! bias       f32 LE × columns
 //! checksum   u32 LE   CRC-32 of everything before it
 //! ```
 
 use crate::classifier::LinearClassifier;
-use crate::model::{Calibration, LineHead, Model, ModelCard};
+use crate::model::{Calibration, Head, Heads, Model, ModelCard};
 use crate::ModelError;
 use pr_text::FeatureConfig;
 use serde::{Deserialize, Serialize};
@@ -30,7 +30,10 @@ struct Header {
     labels: Vec<String>,
     /// Columns after the labels' (absent in models without a line head).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    line_head: Option<LineHead>,
+    line_head: Option<Head>,
+    /// Columns after the line head's (absent in models without a demand head).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    demand_head: Option<Head>,
     features: FeatureConfig,
     user_words: Vec<String>,
     calibration: Calibration,
@@ -44,6 +47,7 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>, ModelError> {
     let header = Header {
         labels: model.labels().to_vec(),
         line_head: model.line_head().cloned(),
+        demand_head: model.demand_head().cloned(),
         features: model.extractor().config().clone(),
         user_words: model.user_words().to_vec(),
         calibration: model.calibration().clone(),
@@ -82,7 +86,8 @@ fn parse(bytes: &[u8], path: &Path) -> Result<Model, ModelError> {
     let header_end = header_end(bytes).map_err(corrupt)?;
     let header: Header = serde_json::from_slice(&bytes[PREAMBLE..header_end])
         .map_err(|e| corrupt(format!("unreadable header: {e}")))?;
-    let n_labels = header.labels.len() + header.line_head.as_ref().map_or(0, |h| h.labels.len());
+    let width = |h: &Option<Head>| h.as_ref().map_or(0, |h| h.labels.len());
+    let n_labels = header.labels.len() + width(&header.line_head) + width(&header.demand_head);
     let checksum = verify_payload(bytes, header_end, header.rows, n_labels).map_err(corrupt)?;
     let payload = Payload::read(bytes, header_end, header.rows, n_labels);
     let dimension = 1usize << header.features.hash_bits.min(30);
@@ -99,9 +104,13 @@ fn parse(bytes: &[u8], path: &Path) -> Result<Model, ModelError> {
         payload.bias,
     )
     .map_err(|e| corrupt(e.to_string()))?;
-    let mut model = Model::with_line_head(
+    let heads = Heads {
+        line: header.line_head,
+        demand: header.demand_head,
+    };
+    let mut model = Model::with_heads(
         header.labels,
-        header.line_head,
+        heads,
         header.features,
         header.user_words,
         classifier,

@@ -26,8 +26,8 @@ pub use format::FORMAT_VERSION;
 pub use linfa::ParamGuard;
 pub use metrics::{Confusion, LabelMetrics, Metrics};
 pub use model::{
-    softmax, Calibration, CrossValidation, DocScores, FusionWeights, HistoryInfo, LineHead, Model,
-    ModelCard, TermWeight,
+    softmax, Calibration, CrossValidation, DemandTypeCheck, DocScores, FusionWeights, Head, Heads,
+    HistoryInfo, Model, ModelCard, TermWeight,
 };
 pub use params::{ClassWeight, TrainParams, ValidTrainParams};
 pub use source::ModelSource;
@@ -92,18 +92,25 @@ pub enum ParamError {
 #[derive(Debug, PartialEq, thiserror::Error)]
 pub enum DataError {
     /// The classifier's columns are not one per label plus one per line of the line head.
-    #[error("{labels} label names and {lines} line names for a classifier of {columns} columns")]
+    #[error(
+        "{labels} label names and {heads} head column names for a classifier of {columns} columns"
+    )]
     LabelCount {
         /// Label names given.
         labels: usize,
-        /// Line-of-duty names of the line head (0 without one).
-        lines: usize,
+        /// Column names of the line and demand heads (0 without them).
+        heads: usize,
         /// Columns of the classifier.
         columns: usize,
     },
-    /// The line head's softmax temperature is not a positive finite number; holds it.
-    #[error("line head temperature {0} must be positive")]
-    LineHeadTemperature(f32),
+    /// A head's softmax temperature is not a positive finite number.
+    #[error("{head} head temperature {temperature} must be positive")]
+    HeadTemperature {
+        /// Which head: `line` or `demand`.
+        head: &'static str,
+        /// The temperature given.
+        temperature: f32,
+    },
     /// The labels' softmax temperature is not a positive finite number; holds it.
     #[error("calibration temperature {0} must be positive")]
     CalibrationTemperature(f32),

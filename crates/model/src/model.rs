@@ -66,6 +66,22 @@ pub struct CrossValidation {
     pub fused: Metrics,
     /// Mean |confidence − accuracy| over ten confidence bins (expected calibration error).
     pub calibration_error: f64,
+    /// The demand type head against the cue words on the same held-out rows; only for
+    /// histories with a kind column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demand_type: Option<DemandTypeCheck>,
+}
+
+/// How well the demand type is told on held-out rows of a history's kind column: by the
+/// model's demand head and by the cue words alone, on the same rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DemandTypeCheck {
+    /// Held-out rows with a kind the head learned.
+    pub rows: usize,
+    /// Share of them the head types as the history did.
+    pub model_accuracy: f64,
+    /// Share of them the cue words type as the history did.
+    pub rules_accuracy: f64,
 }
 
 impl CrossValidation {
@@ -104,7 +120,7 @@ pub struct ModelCard {
 #[derive(Debug)]
 pub struct Model {
     labels: Vec<String>,
-    line_head: Option<LineHead>,
+    heads: Heads,
     user_words: Vec<String>,
     extractor: FeatureExtractor,
     classifier: LinearClassifier,
@@ -113,16 +129,35 @@ pub struct Model {
     version: String,
 }
 
-/// A second set of columns in the classifier: one per line of duty (谁主管谁负责), trained on
-/// the rows of all of a line's units at every place pooled, so that a district bureau seen a
-/// few times borrows the evidence of its line elsewhere.
+/// Further columns in the classifier after the labels', with a softmax of their own.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LineHead {
-    /// Line of duty of each column after the label columns.
+pub struct Head {
+    /// What each column stands for.
     pub labels: Vec<String>,
     /// Softmax temperature of those columns, fitted on held-out folds like the labels'.
     pub temperature: f32,
+}
+
+/// The heads a model may have; the classifier's columns are the labels', then the line
+/// head's, then the demand head's.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Heads {
+    /// One column per line of duty (谁主管谁负责), trained on the rows of all of a line's
+    /// units at every place pooled, so that a district bureau seen a few times borrows the
+    /// evidence of its line elsewhere.
+    pub line: Option<Head>,
+    /// One column per demand type (`consultation`, `complaint` …) that a history's kind
+    /// column names, trained on the rows that have one.
+    pub demand: Option<Head>,
+}
+
+impl Heads {
+    /// Columns of the line head, then of the demand head.
+    fn widths(&self) -> (usize, usize) {
+        let width = |h: &Option<Head>| h.as_ref().map_or(0, |h| h.labels.len());
+        (width(&self.line), width(&self.demand))
+    }
 }
 
 /// A model term that pushed the decision towards a label.
@@ -133,6 +168,8 @@ pub struct TermWeight {
     pub term: String,
     /// Contribution to the label's score (value × weight).
     pub weight: f32,
+    /// Byte offsets of the term in the normalised text.
+    pub span: (u32, u32),
 }
 
 impl Model {
@@ -145,9 +182,9 @@ impl Model {
         calibration: Calibration,
         card: ModelCard,
     ) -> Result<Model, ModelError> {
-        Self::with_line_head(
+        Self::with_heads(
             labels,
-            None,
+            Heads::default(),
             features,
             user_words,
             classifier,
@@ -156,29 +193,35 @@ impl Model {
         )
     }
 
-    /// [`Model::new`] for a classifier whose columns are the labels followed by the line
-    /// head's.
-    pub fn with_line_head(
+    /// [`Model::new`] for a classifier whose columns are the labels followed by the heads'.
+    pub fn with_heads(
         labels: Vec<String>,
-        line_head: Option<LineHead>,
+        heads: Heads,
         features: FeatureConfig,
         user_words: Vec<String>,
         classifier: LinearClassifier,
         calibration: Calibration,
         card: ModelCard,
     ) -> Result<Model, ModelError> {
-        let lines = line_head.as_ref().map_or(0, |h| h.labels.len());
-        if labels.len() + lines != classifier.n_labels() {
+        let (lines, demand) = heads.widths();
+        if labels.len() + lines + demand != classifier.n_labels() {
             return Err(DataError::LabelCount {
                 labels: labels.len(),
-                lines,
+                heads: lines + demand,
                 columns: classifier.n_labels(),
             }
             .into());
         }
-        if let Some(h) = &line_head {
-            if !(h.temperature.is_finite() && h.temperature > 0.0) {
-                return Err(DataError::LineHeadTemperature(h.temperature).into());
+        for (head, h) in [("line", &heads.line), ("demand", &heads.demand)] {
+            if let Some(h) = h
+                .as_ref()
+                .filter(|h| !(h.temperature.is_finite() && h.temperature > 0.0))
+            {
+                return Err(DataError::HeadTemperature {
+                    head,
+                    temperature: h.temperature,
+                }
+                .into());
             }
         }
         let extractor = FeatureExtractor::new(features, user_words.iter().map(String::as_str))
@@ -195,7 +238,7 @@ impl Model {
         }
         Ok(Model {
             labels,
-            line_head,
+            heads,
             user_words,
             extractor,
             classifier,
@@ -215,8 +258,25 @@ impl Model {
     }
 
     /// The line-of-duty columns, if the model has them.
-    pub fn line_head(&self) -> Option<&LineHead> {
-        self.line_head.as_ref()
+    pub fn line_head(&self) -> Option<&Head> {
+        self.heads.line.as_ref()
+    }
+
+    /// The demand type columns, if the model has them.
+    pub fn demand_head(&self) -> Option<&Head> {
+        self.heads.demand.as_ref()
+    }
+
+    /// The heads.
+    pub fn heads(&self) -> &Heads {
+        &self.heads
+    }
+
+    /// Where the demand head's columns are among the scores.
+    pub fn demand_columns(&self) -> std::ops::Range<usize> {
+        let (lines, demand) = self.heads.widths();
+        let start = self.labels.len() + lines;
+        start..start + demand
     }
 
     /// Words added to jieba's dictionary at training time.
@@ -274,14 +334,20 @@ impl Model {
 
     /// Calibrated probabilities from raw scores, in place.
     pub fn probabilities(&self, scores: &mut [f32]) {
-        let (labels, lines) = scores.split_at_mut(self.labels.len().min(scores.len()));
+        let (labels, heads) = scores.split_at_mut(self.labels.len().min(scores.len()));
         softmax(labels, self.calibration.temperature);
-        if let Some(h) = &self.line_head {
-            softmax(lines, h.temperature);
+        let (lines, demand) = self.heads.widths();
+        let (line_scores, demand_scores) = heads.split_at_mut(lines.min(heads.len()));
+        if let Some(h) = &self.heads.line {
+            softmax(line_scores, h.temperature);
+        }
+        if let Some(h) = &self.heads.demand {
+            let n = demand.min(demand_scores.len());
+            softmax(&mut demand_scores[..n], h.temperature);
         }
     }
 
-    /// The `n` features of `doc` that pushed label `label` up the most, as text of `text`
+    /// The `n` features of `doc` that pushed column `label` (a label's or a head's) up the most, as text of `text`
     /// (the normalised text `doc` was extracted from), given `scored` by [`Model::score`].
     /// Words are preferred over character runs of the same text; a term appears once.
     pub fn top_terms(
@@ -292,7 +358,7 @@ impl Model {
         label: usize,
         n: usize,
     ) -> Vec<TermWeight> {
-        if label >= self.labels.len() || n == 0 {
+        if label >= self.classifier.n_labels() || n == 0 {
             return Vec::new();
         }
         // Only the strongest few are needed, with room for terms skipped below: keep them in
@@ -334,6 +400,7 @@ impl Model {
             out.push(TermWeight {
                 term: term.to_string(),
                 weight: c,
+                span: f.span,
             });
             if out.len() == n {
                 break;

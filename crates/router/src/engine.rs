@@ -4,10 +4,10 @@ use crate::fusion::{self, Candidate, PlaceFit, Reason, CANDIDATES};
 use crate::place::{Locator, PlaceContext};
 use crate::targets::Targets;
 use crate::units::{infer_jurisdiction, UnitParser, UnitSpace};
-use pr_analysis::{Analyser, Analysis, Fact};
+use pr_analysis::{Analyser, Analysis, DemandType, Evidence, Fact, LearnedType};
 use pr_catalogue::{Catalogue, KeywordScores};
 use pr_locality::{Code, Gazetteer};
-use pr_model::{DocScores, Model, TermWeight};
+use pr_model::{argmax, DocScores, Model, TermWeight};
 use pr_text::{normalise_into, DocFeatures, Scratch};
 use serde::Serialize;
 use std::cell::RefCell;
@@ -18,6 +18,9 @@ use std::cell::RefCell;
 /// first (their central duty) get the full prior, the others half: without any keyword the
 /// lead department comes first instead of a tie.
 const SHARE_PRIOR: f32 = 0.25;
+
+/// Model terms given as the evidence of a learned demand type.
+const TYPE_TERMS: usize = 3;
 
 /// Tunables of the engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -285,6 +288,9 @@ pub enum EngineError {
     /// version's `train`.
     #[error("the model's line head names a line of duty that none of its labels has: the file was not made by this version's train; retrain the model")]
     LineHead,
+    /// The model's demand head names a type this version does not know; holds it.
+    #[error("the model's demand head names the type '{0}', which this version does not know; retrain the model")]
+    DemandHead(String),
 }
 
 /// The model, the catalogue and the mapping between them.
@@ -299,6 +305,8 @@ pub struct Engine {
     locator: Locator,
     /// The line number of each of the model's line-head columns (empty without a head).
     head_lines: Vec<usize>,
+    /// The type of each of the model's demand-head columns (empty without a head).
+    demand_types: Vec<DemandType>,
     options: EngineOptions,
     analyser: Option<Analyser>,
 }
@@ -456,6 +464,14 @@ impl Engine {
                 .collect::<Option<Vec<usize>>>()
                 .ok_or(EngineError::LineHead)?,
         };
+        let demand_types = match model.demand_head() {
+            None => Vec::new(),
+            Some(head) => head
+                .labels
+                .iter()
+                .map(|l| DemandType::from_history_kind(l).ok_or(EngineError::DemandHead(l.clone())))
+                .collect::<Result<_, _>>()?,
+        };
         targets.inherit_duties(|label| units.line_department(label, &catalogue));
         Ok(Engine {
             model,
@@ -464,6 +480,7 @@ impl Engine {
             units,
             locator,
             head_lines,
+            demand_types,
             options,
             analyser: None,
         })
@@ -569,11 +586,43 @@ impl Engine {
             let normalised = self.analyse(petition, b)?;
             let mut routing = self.rank_targets(b, normalised, top_k.max(1));
             if let Some(analyser) = self.analyser.as_ref().filter(|_| petition.analyse) {
-                let analysis = with_places(analyser.analyse(&b.text), &routing.locality);
+                let mut analysis = with_places(analyser.analyse(&b.text), &routing.locality);
+                if let Some(learned) = self.learned_type(b) {
+                    analysis.demand.learn(learned);
+                }
                 routing.needs_review |= analysis.has_high_risk();
                 routing.analysis = Some(analysis);
             }
             Ok(routing)
+        })
+    }
+
+    /// The demand type the model's demand head gives the petition in `b`, with its terms
+    /// that weigh most for it; `None` without a head.
+    fn learned_type(&self, b: &Buffers) -> Option<LearnedType> {
+        let columns = self.model.demand_columns();
+        let probabilities = b.scored.scores.get(columns.clone())?;
+        if probabilities.is_empty() {
+            return None;
+        }
+        let best = argmax(probabilities);
+        let terms =
+            self.model
+                .top_terms(&b.doc, &b.scored, &b.text, columns.start + best, TYPE_TERMS);
+        let char_at = |byte: u32| b.text[..byte as usize].chars().count();
+        let evidence = terms
+            .into_iter()
+            .map(|t| Evidence {
+                start: char_at(t.span.0),
+                end: char_at(t.span.1),
+                text: t.term,
+            })
+            .collect();
+        Some(LearnedType {
+            kind: self.demand_types[best],
+            probability: probabilities[best],
+            learned: self.demand_types.clone(),
+            evidence,
         })
     }
 
@@ -829,7 +878,7 @@ impl Engine {
                 self.options.terms_per_suggestion,
             )
             .into_iter()
-            .map(|TermWeight { term, weight }| ModelTerm { term, weight })
+            .map(|TermWeight { term, weight, .. }| ModelTerm { term, weight })
             .collect();
         terms_of.push((label, t.clone()));
         t

@@ -100,6 +100,7 @@ fn history() -> Vec<LabelledPetition> {
         text,
         label: label.to_string(),
         region: region.to_string(),
+        kind: None,
     };
     let compounds = [
         "阳光小区",
@@ -273,6 +274,7 @@ fn an_ambiguous_place_gives_its_candidates_not_a_guess() {
             }
             .to_string(),
             region: String::new(),
+            kind: None,
         })
     });
     let (model, _) = train(rows, &catalogue, &options(0)).unwrap();
@@ -412,9 +414,9 @@ fn a_history_of_units_at_several_places_trains_a_line_head_that_survives_the_mod
     assert!(head.labels.contains(&GOVERNMENT.to_string()), "{head:?}");
     let path = dir.path().join("units.model");
     let model = engine.model();
-    let mut copy = pr_model::Model::with_line_head(
+    let mut copy = pr_model::Model::with_heads(
         model.labels().to_vec(),
-        model.line_head().cloned(),
+        model.heads().clone(),
         model.extractor().config().clone(),
         model.user_words().to_vec(),
         model.classifier().clone(),
@@ -454,6 +456,7 @@ fn a_category_shared_by_two_departments_is_split_by_lead_duty_and_keywords() {
         text: text.to_string(),
         label: label.to_string(),
         region: String::new(),
+        kind: None,
     };
     let places = [
         "阳光小区",
@@ -506,4 +509,106 @@ fn a_category_shared_by_two_departments_is_split_by_lead_duty_and_keywords() {
         ((h + u) - (housing + urban)).abs() < 0.1,
         "{h}+{u} vs {housing}+{urban}"
     );
+}
+
+/// The analysis stage with the shipped lists.
+fn analyser() -> pr_analysis::Analyser {
+    let shipped = |name: &str| {
+        pr_analysis::ListSource::Dir(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join(name),
+        )
+    };
+    pr_analysis::Analyser::load(&pr_analysis::ListSources {
+        channels: shipped("channel-lists"),
+        risks: shipped("risk-lists"),
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_history_with_a_kind_column_teaches_the_demand_type() {
+    let (dir, catalogue) = catalogue(None);
+    let row = |text: String, label: &str, kind: &str| LabelledPetition {
+        title: String::new(),
+        text,
+        label: label.to_string(),
+        region: String::new(),
+        kind: Some(kind.to_string()),
+    };
+    let mut rows = Vec::new();
+    for i in 0..16 {
+        rows.push(row(
+            format!("孩子明年上小学{i}，入学需要准备哪些材料，在哪里报名"),
+            "教育文体",
+            "咨询问题",
+        ));
+        rows.push(row(
+            format!("公租房{i}号楼的申请条件是什么，需要准备哪些材料"),
+            "城乡建设",
+            "咨询问题",
+        ));
+        rows.push(row(
+            format!("{i}号楼电梯坏了一个月物业不修，老人上下楼太难"),
+            "城乡建设",
+            "反映问题",
+        ));
+        rows.push(row(
+            format!("学校门口{i}路段天天堵车，接孩子太危险"),
+            "教育文体",
+            "反映问题",
+        ));
+    }
+    rows.push(row("路灯不亮".into(), "城乡建设", "其他"));
+    let (model, report) = train(
+        rows.into_iter().map(Ok::<_, std::io::Error>),
+        &catalogue,
+        &options(4),
+    )
+    .unwrap();
+    assert_eq!(report.demand_types, ["consultation", "complaint"]);
+    assert_eq!(report.unknown_kinds.get("其他"), Some(&1), "{report:?}");
+    let check = model
+        .card()
+        .cross_validation
+        .as_ref()
+        .unwrap()
+        .demand_type
+        .clone();
+    let check = check.expect("the head is checked on held-out rows");
+    assert_eq!(check.rows, 64);
+    assert!(check.model_accuracy > 0.9, "{check:?}");
+    // The head survives the model file.
+    let path = dir.path().join("kinds.model");
+    let mut model = model;
+    model.save(&path).unwrap();
+    let loaded = pr_model::Model::load(&path).unwrap();
+    assert_eq!(loaded.demand_head(), model.demand_head());
+    let engine = Engine::new(loaded, catalogue, EngineOptions::default())
+        .unwrap()
+        .with_analyser(analyser());
+    // No cue word asks a question, so the rules alone would call it a complaint.
+    let text = "孩子上小学入学需要准备哪些材料";
+    let demand = route(&engine, text, "").analysis.unwrap().demand;
+    assert_eq!(
+        (demand.kind, demand.type_source),
+        (
+            pr_analysis::DemandType::Consultation,
+            pr_analysis::TypeSource::Model
+        ),
+        "{demand:?}"
+    );
+    assert!(demand.type_probability.unwrap() > 0.5, "{demand:?}");
+    let chars: Vec<char> = text.chars().collect();
+    assert!(!demand.type_evidence.is_empty());
+    for e in &demand.type_evidence {
+        assert_eq!(chars[e.start..e.end].iter().collect::<String>(), e.text);
+    }
+    // 举报 is finer than the history's two kinds: the cue words keep it.
+    let demand = route(&engine, "我要举报学校门口的黑车", "")
+        .analysis
+        .unwrap()
+        .demand;
+    assert_eq!(demand.kind, pr_analysis::DemandType::Report, "{demand:?}");
 }

@@ -1,18 +1,22 @@
 //! The training pipeline: features, k-fold held-out predictions, calibration and fusion
 //! fitted on them, then the final fit on all rows.
 
+mod demand_head;
+
 use crate::engine::{candidates, petition_text, Masses};
 use crate::fusion::{self, Candidate};
 use crate::place::{Locator, PlaceContext};
 use crate::targets::Targets;
 use crate::units::{UnitParser, UnitSpace};
+use demand_head::{KindsSeen, RowKind};
 use linfa::dataset::DatasetBase;
 use linfa::traits::Fit;
 use ndarray::Array1;
+use pr_analysis::{DemandRules, DemandType};
 use pr_catalogue::{Catalogue, KeywordScores};
 use pr_locality::{Code, Gazetteer};
 use pr_model::{
-    ranking, softmax, stratified_folds, Calibration, CrossValidation, HistoryInfo, LineHead,
+    ranking, softmax, stratified_folds, Calibration, CrossValidation, Head, Heads, HistoryInfo,
     LinearClassifier, Metrics, Model, ModelCard, ModelError, ParamGuard, SparseDocs, TrainParams,
 };
 use pr_text::{normalise_into, FeatureConfig, FeatureExtractor};
@@ -31,6 +35,9 @@ pub struct LabelledPetition {
     pub label: String,
     /// The intake desk's district or town (the history's region column), or `""`.
     pub region: String,
+    /// What kind of petition the history filed it as (咨询问题, 投诉 …; the history's kind
+    /// column), which the demand type learns from.
+    pub kind: Option<String>,
 }
 
 /// How to train.
@@ -67,6 +74,11 @@ pub struct TrainReport {
     /// Labels that name the same unit as another (one body under several names), with the
     /// name the model uses for it (the one with most rows).
     pub merged_labels: Vec<(String, String)>,
+    /// Kinds of the history's kind column that name no demand type, with their row counts;
+    /// those rows teach the demand head nothing.
+    pub unknown_kinds: BTreeMap<String, usize>,
+    /// The demand types the model learned from the kind column; empty without a demand head.
+    pub demand_types: Vec<String>,
 }
 
 /// Why training failed.
@@ -157,6 +169,7 @@ pub fn train_with_progress(
         extractor: &extractor,
         catalogue,
         locator: &locator,
+        demand_rules: &DemandRules::default(),
         max_chars: options.max_chars,
     };
     let mut history = analyser.read(rows)?;
@@ -180,7 +193,21 @@ pub fn train_with_progress(
         targets: &targets,
         units: &units,
     };
-    let fitted = set.fit_in_parallel(options, progress).finish(&units)?;
+    let mut fitted = set.fit_in_parallel(options, progress).finish(&units)?;
+    let demand = demand_head::fit(&history.docs, &history.kinds, &params, options)?;
+    let demand_types = demand
+        .as_ref()
+        .map_or(Vec::new(), |d| d.head.labels.clone());
+    let demand_head = match demand {
+        Some(d) => {
+            fitted.classifier = fitted.classifier.join(&d.classifier)?;
+            if let Some(cv) = fitted.cross_validation.as_mut() {
+                cv.demand_type = d.check;
+            }
+            Some(d.head)
+        }
+        None => None,
+    };
     let info = HistoryInfo {
         file: options.history_file.clone(),
         rows: n_rows,
@@ -195,9 +222,13 @@ pub fn train_with_progress(
         fitted.cross_validation,
         started,
     );
-    let model = Model::with_line_head(
+    let heads = Heads {
+        line: fitted.line_head,
+        demand: demand_head,
+    };
+    let model = Model::with_heads(
         labels.names,
-        fitted.line_head,
+        heads,
         options.features.clone(),
         user_words,
         fitted.classifier,
@@ -210,6 +241,8 @@ pub fn train_with_progress(
             unknown_labels: targets.unknown_labels().to_vec(),
             label_counts: labels.counts,
             merged_labels: labels.merged,
+            unknown_kinds: history.kinds.unknown,
+            demand_types,
         },
     ))
 }
@@ -259,12 +292,19 @@ struct History {
     places: Vec<PlaceContext>,
     /// Each row's label.
     labels_seen: LabelsSeen,
+    /// Each row's kind, when the history has a kind column.
+    kinds: KindsSeen,
     /// A checksum of every row's fields, for the model card.
     fingerprint: crc32fast::Hasher,
 }
 
-/// One row as training keeps it: its features, keyword scores and place.
-type AnalysedRow = (pr_text::DocFeatures, RowKeywords, PlaceContext);
+/// One row as training keeps it: its features, keyword scores, place and kind.
+type AnalysedRow = (
+    pr_text::DocFeatures,
+    RowKeywords,
+    PlaceContext,
+    Option<RowKind>,
+);
 
 /// Turns rows into what training keeps of them, analysing their text as routing does.
 struct RowAnalyser<'a> {
@@ -274,6 +314,8 @@ struct RowAnalyser<'a> {
     catalogue: &'a Catalogue,
     /// Finds the row's place.
     locator: &'a Locator,
+    /// Types the rows with a kind by their cue words, to measure the demand head against.
+    demand_rules: &'a DemandRules,
     /// Characters analysed per row.
     max_chars: usize,
 }
@@ -288,6 +330,7 @@ impl RowAnalyser<'_> {
             keywords: Vec::new(),
             places: Vec::new(),
             labels_seen: LabelsSeen::default(),
+            kinds: KindsSeen::default(),
             fingerprint: crc32fast::Hasher::new(),
         };
         let mut rows = rows.map(|r| r.map_err(|e| TrainError::Input(e.into())));
@@ -298,10 +341,11 @@ impl RowAnalyser<'_> {
                 break;
             }
             history.note_labels(&chunk);
-            for (doc, kw, place) in self.analyse_chunk(&chunk) {
+            for (doc, kw, place, kind) in self.analyse_chunk(&chunk) {
                 history.docs.push(&doc);
                 history.keywords.push(kw);
                 history.places.push(place);
+                history.kinds.rows.push(kind);
             }
         }
         Ok(history)
@@ -324,8 +368,8 @@ impl RowAnalyser<'_> {
             .collect()
     }
 
-    /// One row's features, positive keyword scores and place; `text`, `scratch` and `kw` are
-    /// reused buffers.
+    /// One row's features, positive keyword scores, place and kind; `text`, `scratch` and
+    /// `kw` are reused buffers.
     fn analyse(
         &self,
         r: &LabelledPetition,
@@ -344,7 +388,15 @@ impl RowAnalyser<'_> {
             .filter(|&(_, s)| s > 0.0)
             .collect();
         let (_, place) = self.locator.locate(text, &r.region, &mut Vec::new());
-        (doc, RowKeywords(scored), place)
+        let kind = r
+            .kind
+            .as_deref()
+            .and_then(DemandType::from_history_kind)
+            .map(|history| RowKind {
+                history,
+                rules: self.demand_rules.demand_type(text),
+            });
+        (doc, RowKeywords(scored), place, kind)
     }
 }
 
@@ -356,6 +408,14 @@ impl History {
             for part in [&r.title, &r.text, &r.label, &r.region] {
                 self.fingerprint.update(part.as_bytes());
                 self.fingerprint.update(&[0]);
+            }
+            // Only a history with kinds hashes them: the others keep their fingerprints.
+            if let Some(kind) = &r.kind {
+                self.fingerprint.update(kind.as_bytes());
+                self.fingerprint.update(&[0]);
+                if DemandType::from_history_kind(kind).is_none() {
+                    *self.kinds.unknown.entry(kind.clone()).or_default() += 1;
+                }
             }
         }
     }
@@ -436,7 +496,7 @@ struct Fitted {
     /// The labels' classifier, joined with the line head's when there is one.
     classifier: LinearClassifier,
     /// The line head's labels and temperature, when there is one.
-    line_head: Option<LineHead>,
+    line_head: Option<Head>,
     /// The temperature and fusion layer; plain softmax without cross-validation.
     calibration: Calibration,
     /// The held-out report, when cross-validated.
@@ -495,7 +555,7 @@ impl Fits {
         let (classifier, line_head) = match self.line_classifier? {
             Some(lines) => (
                 classifier.join(&lines)?,
-                Some(LineHead {
+                Some(Head {
                     labels: units.line_names().to_vec(),
                     temperature: line_temperature.unwrap_or(1.0),
                 }),
@@ -579,6 +639,8 @@ fn cross_validate(
         model: Metrics::compute(set.labels, &truth, &model_ranked),
         fused: Metrics::compute(set.labels, &truth, &fused_ranked),
         calibration_error: expected_calibration_error(&fused, &truth),
+        // Filled in by the demand head's own folds.
+        demand_type: None,
     };
     let calibration = Calibration {
         temperature,

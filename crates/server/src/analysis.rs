@@ -2,7 +2,7 @@
 
 use crate::pb;
 use pr_analysis::{
-    Analyser, Analysis, ChannelKind, DemandType, Evidence, Fact, RiskKind, Severity,
+    Analyser, Analysis, ChannelKind, DemandType, Evidence, Fact, RiskKind, Severity, TypeSource,
 };
 
 /// `Analysis` as its protobuf message.
@@ -28,6 +28,11 @@ pub fn analysis(a: Analysis) -> pb::Analysis {
             cue: a.demand.cue,
             r#type: demand_type(a.demand.kind) as i32,
             type_evidence: spans(a.demand.type_evidence),
+            type_source: match a.demand.type_source {
+                TypeSource::Rules => pb::DemandTypeSource::Rules,
+                TypeSource::Model => pb::DemandTypeSource::Model,
+            } as i32,
+            type_probability: a.demand.type_probability,
         }),
         channel: Some(pb::LegalChannel {
             kind: channel_kind(a.channel.kind) as i32,

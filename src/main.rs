@@ -6,10 +6,11 @@ mod history_source;
 mod model_files;
 mod reload;
 mod runtime;
+mod shared_data;
 
 use commands::{
-    bench, catalogue, eval, eval_analysis, export_history, health, promote, rollback, route, serve,
-    train,
+    bench, catalogue, eval, eval_analysis, eval_repeats, export_history, health, promote, rollback,
+    route, serve, train,
 };
 
 use clap::{Parser, Subcommand};
@@ -45,6 +46,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Score the analysis stage (risks, channel, demand type, facts) against hand labels.
     EvalAnalysis(eval_analysis::EvalAnalysisArgs),
+    /// Score repeat detection (petition similarity) against hand-labelled pairs.
+    EvalRepeats(eval_repeats::EvalRepeatsArgs),
     /// Serve routing over gRPC (RouterService, AdminService, health, reflection).
     Serve(serve::ServeArgs),
     /// Ask a server's gRPC health service; exits 0 only when it is SERVING.
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
         Command::Train(a) => train::train(a),
         Command::Eval(a) => eval::eval(a),
         Command::EvalAnalysis(a) => eval_analysis::eval_analysis(a),
+        Command::EvalRepeats(a) => eval_repeats::eval_repeats(a),
         Command::Serve(a) => serve::serve(a),
         Command::Health(a) => health::health(a),
         Command::Bench(a) => bench::bench(a),

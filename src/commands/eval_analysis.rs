@@ -2,11 +2,10 @@
 //! precision and recall per risk kind, per channel and per fact kind, and the demand type's
 //! accuracy. The labels hold ids only; the texts are read from the data directory.
 
-use crate::model_files;
+use crate::{model_files, shared_data};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use pr_analysis::{Analyser, AnalysisLabels, AnalysisScores, Counts};
-use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
@@ -55,9 +54,15 @@ impl Part {
 pub fn eval_analysis(args: EvalAnalysisArgs) -> Result<()> {
     let mut labels = read_labels(&args.labels)?;
     labels.retain(|l| args.part.holds(l));
-    let texts = read_texts(&args.data, &labels)?;
+    let texts = shared_data::texts(
+        &args.data,
+        labels.iter().map(|l| (l.source.as_str(), l.id.as_str())),
+    )?;
     for l in &mut labels {
-        let chars: Vec<char> = texts[&(l.source.clone(), l.id.clone())].chars().collect();
+        let chars: Vec<char> = texts[&(l.source.clone(), l.id.clone())]
+            .text
+            .chars()
+            .collect();
         l.facts
             .retain(|f| !redacted(chars.get(f.start..f.end).unwrap_or_default()));
     }
@@ -70,7 +75,7 @@ pub fn eval_analysis(args: EvalAnalysisArgs) -> Result<()> {
         // As route() analyses it; the labels' offsets are characters of the raw text, which
         // normalisation keeps for these collapsed-whitespace files.
         pr_text::normalise_into(
-            &texts[&(l.source.clone(), l.id.clone())],
+            &texts[&(l.source.clone(), l.id.clone())].text,
             usize::MAX,
             &mut normalised,
         );
@@ -111,44 +116,6 @@ fn read_labels(path: &Path) -> Result<Vec<AnalysisLabels>> {
         bail!("{} holds no labels", path.display());
     }
     Ok(labels)
-}
-
-/// The text of every labelled petition, by (source, id).
-fn read_texts(data: &Path, labels: &[AnalysisLabels]) -> Result<HashMap<(String, String), String>> {
-    let mut wanted: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for l in labels {
-        wanted.entry(&l.source).or_default().push(&l.id);
-    }
-    let mut texts = HashMap::new();
-    for (source, ids) in wanted {
-        let path = data.join(source);
-        let file = std::fs::File::open(&path).with_context(|| {
-            format!(
-                "cannot read {} (give the data directory with --data)",
-                path.display()
-            )
-        })?;
-        for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-            let line = line.with_context(|| format!("cannot read {}", path.display()))?;
-            let row: serde_json::Value = serde_json::from_str(&line)
-                .with_context(|| format!("{}:{}: not JSON", path.display(), i + 1))?;
-            let id = match &row["id"] {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            if ids.contains(&id.as_str()) {
-                let text = row["text"].as_str().unwrap_or_default().to_string();
-                texts.insert((source.to_string(), id), text);
-            }
-        }
-        if let Some(missing) = ids
-            .iter()
-            .find(|id| !texts.contains_key(&(source.to_string(), id.to_string())))
-        {
-            bail!("{}: no petition with id {missing}", path.display());
-        }
-    }
-    Ok(texts)
 }
 
 fn print_scores(labels: &Path, s: &AnalysisScores) {

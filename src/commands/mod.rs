@@ -4,6 +4,7 @@ pub mod bench;
 pub mod catalogue;
 pub mod eval;
 pub mod eval_analysis;
+pub mod eval_repeats;
 pub mod export_history;
 pub mod health;
 pub mod promote;

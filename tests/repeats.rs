@@ -1,0 +1,77 @@
+//! Repeat petitions (重复件): scoring similarity against labelled pairs.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn eval_repeats_scores_similarity_against_labelled_pairs_and_names_a_bad_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("set")).unwrap();
+    std::fs::write(
+        data.join("set/all.jsonl"),
+        [
+            r#"{"id":"1","title":"油烟扰民","text":"幸福小区3号楼底商烧烤店油烟直排，楼上住户无法开窗，请环保部门尽快查处。"}"#,
+            r#"{"id":"2","title":"","text":"幸福小区3号楼底商烧烤店油烟直排！楼上住户根本无法开窗，请环保部门尽快查处"}"#,
+            r#"{"id":3,"text":"阳光花园东门外的道路坑洼不平，雨天积水严重，希望交通部门修路。"}"#,
+            r#"{"id":"4","text":"3号楼楼下的烧烤店晚上太吵，我们住户睡不好觉，有关部门管一管。"}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let pairs = dir.path().join("pairs.jsonl");
+    std::fs::write(
+        &pairs,
+        [
+            r#"{"a":"set/all/1","b":"set/all/2","label":"repeat","kind":"near_duplicate"}"#,
+            r#"{"a":"set/all/1","b":"set/all/4","label":"repeat","kind":"rewording"}"#,
+            r#"{"a":"set/all/2","b":"set/all/3","label":"different","kind":"unrelated"}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let args = |pairs: &std::path::Path| {
+        vec![
+            "eval-repeats".to_string(),
+            "--pairs".into(),
+            pairs.display().to_string(),
+            "--data".into(),
+            data.display().to_string(),
+            "--json".into(),
+        ]
+    };
+    let argv = args(&pairs);
+    let report: serde_json::Value = serde_json::from_str(&run_ok(
+        &argv.iter().map(String::as_str).collect::<Vec<_>>(),
+    ))
+    .unwrap();
+    assert_eq!(
+        (report["pairs"].clone(), report["repeats"].clone()),
+        (3.into(), 2.into())
+    );
+    // At 0.5 the resent copy is found, the rewording is not, nothing unrelated is.
+    let at_half = report["thresholds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| (t["threshold"].as_f64().unwrap() - 0.5).abs() < 1e-6)
+        .unwrap();
+    for method in ["minhash", "exact"] {
+        assert_eq!(at_half[method]["precision"], 1.0, "{at_half}");
+        assert_eq!(at_half[method]["recall"], 0.5, "{at_half}");
+    }
+    let kinds = &report["share_at_threshold_by_kind"];
+    assert_eq!(kinds["near_duplicate"], 1.0);
+    assert_eq!(kinds["rewording"], 0.0);
+
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        r#"{"a":"set/all/1","b":"set/all/9","label":"repeat","kind":"near_duplicate"}"#,
+    )
+    .unwrap();
+    let argv = args(&bad);
+    let e = run_err(&argv.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(e.contains("all.jsonl") && e.contains("id 9"), "{e}");
+}

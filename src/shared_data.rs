@@ -2,6 +2,7 @@
 //! ids only, and the texts are read where the data lives.
 
 use anyhow::{bail, Context, Result};
+use serde::de::DeserializeOwned;
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 use std::path::Path;
@@ -60,4 +61,25 @@ pub fn texts<'a>(
         }
     }
     Ok(texts)
+}
+
+/// The lines of a hand-label file, one JSON object each (blank lines skipped); `what` names a
+/// line in errors ("a pair line"). An empty file is an error.
+pub fn label_lines<T: DeserializeOwned>(path: &Path, what: &str) -> Result<Vec<T>> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut lines = Vec::new();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.with_context(|| format!("cannot read {}", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed = serde_json::from_str(&line)
+            .with_context(|| format!("{}:{}: not a {what} line", path.display(), i + 1))?;
+        lines.push(parsed);
+    }
+    if lines.is_empty() {
+        bail!("{} holds no {what}s", path.display());
+    }
+    Ok(lines)
 }

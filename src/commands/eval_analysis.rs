@@ -3,10 +3,9 @@
 //! accuracy. The labels hold ids only; the texts are read from the data directory.
 
 use crate::{model_files, shared_data};
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use clap::Args;
 use pr_analysis::{Analyser, AnalysisLabels, AnalysisScores, Counts};
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 #[derive(Args)]
@@ -52,7 +51,7 @@ impl Part {
 }
 
 pub fn eval_analysis(args: EvalAnalysisArgs) -> Result<()> {
-    let mut labels = read_labels(&args.labels)?;
+    let mut labels: Vec<AnalysisLabels> = shared_data::label_lines(&args.labels, "label")?;
     labels.retain(|l| args.part.holds(l));
     let texts = shared_data::texts(
         &args.data,
@@ -97,25 +96,6 @@ fn redacted(span: &[char]) -> bool {
         && span
             .iter()
             .all(|c| matches!(c, '0' | '*' | '-' | ' ' | '(' | ')'))
-}
-
-fn read_labels(path: &Path) -> Result<Vec<AnalysisLabels>> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut labels = Vec::new();
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.with_context(|| format!("cannot read {}", path.display()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let l: AnalysisLabels = serde_json::from_str(&line)
-            .with_context(|| format!("{}:{}: not a label line", path.display(), i + 1))?;
-        labels.push(l);
-    }
-    if labels.is_empty() {
-        bail!("{} holds no labels", path.display());
-    }
-    Ok(labels)
 }
 
 fn print_scores(labels: &Path, s: &AnalysisScores) {

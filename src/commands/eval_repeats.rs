@@ -4,12 +4,11 @@
 //! from the data directory.
 
 use crate::shared_data::{self, Petition};
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::Args;
 use pr_similar::{exact_similarity, Signature, ValidParams};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 #[derive(Args)]
@@ -76,7 +75,7 @@ struct Report {
 }
 
 pub fn eval_repeats(args: EvalRepeatsArgs) -> Result<()> {
-    let pairs = read_pairs(&args.pairs)?;
+    let pairs: Vec<Pair> = shared_data::label_lines(&args.pairs, "pair")?;
     let ids: Vec<(String, String)> = pairs
         .iter()
         .flat_map(|p| [&p.a, &p.b])
@@ -171,25 +170,6 @@ fn print_report(path: &Path, r: &Report, threshold: f32) {
     for (kind, share) in &r.share_at_threshold_by_kind {
         println!("  {kind:<16} {share:.3}");
     }
-}
-
-fn read_pairs(path: &Path) -> Result<Vec<Pair>> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut pairs = Vec::new();
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.with_context(|| format!("cannot read {}", path.display()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let p: Pair = serde_json::from_str(&line)
-            .with_context(|| format!("{}:{}: not a pair line", path.display(), i + 1))?;
-        pairs.push(p);
-    }
-    if pairs.is_empty() {
-        bail!("{} holds no pairs", path.display());
-    }
-    Ok(pairs)
 }
 
 /// `dalian/train/G2017-1` → (`dalian/train.jsonl`, `G2017-1`).

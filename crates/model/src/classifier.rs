@@ -4,6 +4,7 @@ use crate::sparse::SparseDocs;
 use crate::{DataError, ModelError};
 use linfa::traits::PredictInplace;
 use ndarray::Array1;
+use pr_text::prefetch;
 
 /// Linear scores `x · W + b` over hashed features, for `n_labels` labels, where `x` is the
 /// document's sub-linear term frequencies weighted by idf and scaled to unit length over the
@@ -273,20 +274,6 @@ impl LinearClassifier {
 /// features lie far apart in a table of megabytes, so nearly every one misses the cache;
 /// requesting them ahead lets many misses overlap (route() −13 %, criterion).
 const PREFETCH_AHEAD: usize = 16;
-
-/// Asks the CPU to start loading the cache line of `value`.
-#[inline(always)]
-fn prefetch<T>(value: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: prefetching is a hint; it reads nothing, never faults, and SSE, which the
-    // instruction needs, is part of every x86_64 CPU.
-    unsafe {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = value;
-}
 
 /// Floats per chunk of a weight row.
 const LANES: usize = 8;

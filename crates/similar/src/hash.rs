@@ -5,28 +5,11 @@
 
 use crate::params::MAX_HASHES;
 
-/// Multiplier of the FxHash step (rustc's hasher): cheap and good enough once finalised.
-const FX: u64 = 0x517c_c1b7_2722_0a95;
-
-/// One mixing step: folds `word` into `h`.
-#[inline(always)]
-pub(crate) fn step(h: u64, word: u64) -> u64 {
-    (h.rotate_left(5) ^ word).wrapping_mul(FX)
-}
-
-/// MurmurHash3's 64-bit finaliser: every output bit depends on every input bit, which the
-/// FxHash step alone does not give.
-#[inline(always)]
-pub(crate) fn finish(mut h: u64) -> u64 {
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^ (h >> 33)
-}
+/// The feature hash's FxHash step and MurmurHash3 finaliser, fixed forever.
+pub(crate) use pr_text::hash::{finish, step};
 
 /// SplitMix64, the generator the permutation seeds are drawn from (at compile time).
-const fn splitmix64(state: &mut u64) -> u64 {
+pub(crate) const fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

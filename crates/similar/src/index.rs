@@ -7,6 +7,7 @@ use crate::hash::{finish, step};
 use crate::params::{ValidParams, MAX_HASHES};
 use crate::signature::{band_tags, similarity, Signature};
 use crate::table::BandTable;
+use pr_text::prefetch;
 
 /// Position in the heap of a slot that holds no entry.
 const FREE: u32 = u32::MAX;
@@ -441,18 +442,4 @@ fn made_for(sig: &Signature, hashes: usize) {
 fn key_tag(key: u64) -> u32 {
     // Seed: "key" in ASCII.
     (finish(step(0x006b_6579, key)) >> 32) as u32
-}
-
-/// Asks the CPU to start loading the cache line of `value`.
-#[inline(always)]
-fn prefetch<T>(value: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: prefetching is a hint; it reads nothing, never faults, and SSE, which the
-    // instruction needs, is part of every x86_64 CPU.
-    unsafe {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = value;
 }

@@ -1,19 +1,20 @@
-//! The feature hash. It is part of the model file format: a model trained with one hash only
-//! works with the same hash, so it lives here, written out, instead of borrowing a crate's
-//! hasher whose algorithm may change between releases.
+//! The feature hash. It is part of the model file format (a model trained with one hash only
+//! works with the same hash) and of stored similarity signatures (`pr-similar`), so it lives
+//! here, written out, instead of borrowing a crate's hasher whose algorithm may change between
+//! releases. Never change it.
 
 /// Multiplier of the FxHash step (rustc's hasher): cheap and good enough once finalised.
 const K: u64 = 0x517c_c1b7_2722_0a95;
 
 /// One mixing step: folds `word` into `h`.
 #[inline(always)]
-pub(crate) fn step(h: u64, word: u64) -> u64 {
+pub fn step(h: u64, word: u64) -> u64 {
     (h.rotate_left(5) ^ word).wrapping_mul(K)
 }
 
 /// MurmurHash3's 64-bit finaliser, so that the top bits used as bucket index are well mixed.
 #[inline(always)]
-pub(crate) fn finish(mut h: u64) -> u64 {
+pub fn finish(mut h: u64) -> u64 {
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^= h >> 33;

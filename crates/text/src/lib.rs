@@ -8,8 +8,9 @@
 #![warn(missing_docs)]
 
 mod features;
-mod hash;
+pub mod hash;
 mod normalise;
+mod prefetch;
 mod segment;
 
 pub use features::{
@@ -17,4 +18,5 @@ pub use features::{
     FeatureExtractor, FeatureKind, Scratch,
 };
 pub use normalise::{is_blank, normalise, normalise_into, Normalised};
+pub use prefetch::prefetch;
 pub use segment::Segmenter;

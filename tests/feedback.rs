@@ -2,6 +2,7 @@
 //! over gRPC, and the confirmed routings exported as a labelled history (the hint as its
 //! region column) that `train` reads.
 
+#[macro_use]
 mod common;
 
 use common::server::{assert_status, Server};
@@ -16,48 +17,6 @@ fn outcome(id: &str, department: &str, returned: bool) -> pb::RecordOutcomeReque
         returned,
         note: String::new(),
     }
-}
-
-/// Runs `check(store URL, scratch directory)` on a fresh SQLite store.
-fn on_sqlite<F: std::future::Future<Output = ()>>(
-    check: impl FnOnce(String, std::path::PathBuf) -> F,
-) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = format!("sqlite:{}", dir.path().join("feedback.db").display());
-    tokio::runtime::Runtime::new()
-        .unwrap()
-        .block_on(check(store, dir.path().to_path_buf()));
-}
-
-/// Runs `check(store URL, scratch directory)` on a fresh PostgreSQL schema.
-fn on_postgres<F: std::future::Future<Output = ()>>(
-    check: impl FnOnce(String, std::path::PathBuf) -> F,
-) {
-    // Created and dropped outside the runtime: the PostgreSQL client blocks.
-    let Some(schema) = pr_feedback::testing::PgSchema::new() else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    tokio::runtime::Runtime::new()
-        .unwrap()
-        .block_on(check(schema.url.clone(), dir.path().to_path_buf()));
-}
-
-/// Two tests of `scenario`, named `SCENARIO::sqlite` and `SCENARIO::postgres`.
-macro_rules! on_both_stores {
-    ($scenario:ident) => {
-        mod $scenario {
-            #[test]
-            fn sqlite() {
-                super::on_sqlite(super::$scenario);
-            }
-
-            #[test]
-            fn postgres() {
-                super::on_postgres(super::$scenario);
-            }
-        }
-    };
 }
 
 on_both_stores!(outcomes_become_labelled_history);

@@ -1,8 +1,103 @@
-//! Repeat petitions (重复件): scoring similarity against labelled pairs.
+//! Repeat petitions (重复件): similar earlier petitions on Route, from the feedback store, and
+//! scoring similarity against labelled pairs.
 
+#[macro_use]
 mod common;
 
+use common::server::Server;
 use common::*;
+use pr_server::pb;
+
+on_both_stores!(a_resent_petition_finds_the_earlier_one_also_after_a_restart);
+
+const SMOKE: &str =
+    "幸福小区3号楼底商烧烤店油烟直排，楼上住户无法开窗，请环保部门尽快查处。联系电话13912345678。";
+const SMOKE_AGAIN: &str =
+    "幸福小区3号楼底商烧烤店油烟直排！楼上住户根本无法开窗，请尽快查处，我的电话13800001111";
+const ROAD: &str = "阳光花园东门外的道路坑洼不平，雨天积水严重，希望交通部门修路。";
+
+async fn route(server: &Server, id: &str, text: &str) -> pb::RouteResponse {
+    let request = pb::RouteRequest {
+        request_id: id.into(),
+        content: text.into(),
+        ..Default::default()
+    };
+    server
+        .router()
+        .await
+        .route(request)
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// Routes a petition, an unrelated one and the first one resent, records the first one's
+/// outcome, and checks what the resent one is told, before and after a restart on the store.
+async fn a_resent_petition_finds_the_earlier_one_also_after_a_restart(
+    store: String,
+    _dir: std::path::PathBuf,
+) {
+    let server = Server::start(&["--feedback-store", &store]);
+    let first = route(&server, "smoke-1", SMOKE).await;
+    assert!(
+        first.similar.is_empty() && !first.repeat,
+        "{:?}",
+        first.similar
+    );
+    let road = route(&server, "road-1", ROAD).await;
+    assert!(
+        road.similar.is_empty() && !road.repeat,
+        "{:?}",
+        road.similar
+    );
+    server
+        .router()
+        .await
+        .record_outcome(pb::RecordOutcomeRequest {
+            request_id: "smoke-1".into(),
+            final_department: "urban_management".into(),
+            returned: false,
+            note: String::new(),
+        })
+        .await
+        .unwrap();
+    let again = route(&server, "smoke-2", SMOKE_AGAIN).await;
+    assert!(again.repeat, "{:?}", again.similar);
+    assert_eq!(again.similar.len(), 1, "{:?}", again.similar);
+    let earlier = &again.similar[0];
+    assert_eq!(earlier.request_id, "smoke-1");
+    assert!(earlier.similarity >= 0.5, "{earlier:?}");
+    assert_eq!(
+        earlier.department_code,
+        first.suggestions[0].department_code
+    );
+    assert_eq!(earlier.final_department, "urban_management");
+    // Without a request id a petition is compared but not kept.
+    let anonymous = route(&server, "", SMOKE).await;
+    let ids: Vec<&str> = anonymous
+        .similar
+        .iter()
+        .map(|s| s.request_id.as_str())
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(
+        ids.contains(&"smoke-1") && ids.contains(&"smoke-2"),
+        "{ids:?}"
+    );
+    drop(server);
+
+    // The window is read back from the store at start, outcome included.
+    let server = Server::start(&["--feedback-store", &store]);
+    let after = route(&server, "smoke-3", SMOKE).await;
+    assert!(after.repeat);
+    let smoke_1 = after
+        .similar
+        .iter()
+        .find(|s| s.request_id == "smoke-1")
+        .expect("smoke-1 is still in the window");
+    assert_eq!(smoke_1.final_department, "urban_management");
+    assert!(after.similar.iter().all(|s| s.request_id != "road-1"));
+}
 
 #[test]
 fn eval_repeats_scores_similarity_against_labelled_pairs_and_names_a_bad_pair() {

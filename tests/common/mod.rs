@@ -2,7 +2,27 @@
 
 #![allow(dead_code)]
 
+/// Two tests of `scenario` (an `async fn(store URL, scratch directory)`), named
+/// `SCENARIO::sqlite` and `SCENARIO::postgres`.
+#[allow(unused_macros)]
+macro_rules! on_both_stores {
+    ($scenario:ident) => {
+        mod $scenario {
+            #[test]
+            fn sqlite() {
+                $crate::common::stores::on_sqlite(super::$scenario);
+            }
+
+            #[test]
+            fn postgres() {
+                $crate::common::stores::on_postgres(super::$scenario);
+            }
+        }
+    };
+}
+
 pub mod server;
+pub mod stores;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -83,6 +83,23 @@ pub struct HistoryRow {
     pub region: String,
 }
 
+/// A petition routed recently, as repeat detection reads it back at start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecentRow {
+    /// The request id it was routed with.
+    pub request_id: String,
+    /// Unix seconds.
+    pub routed_at: i64,
+    /// The title as kept (masked unless the store keeps raw text).
+    pub title: String,
+    /// The text as kept (masked unless the store keeps raw text).
+    pub content: String,
+    /// The department suggested first, or `""`.
+    pub department: String,
+    /// The department that finally handled it, or `""` before an outcome.
+    pub final_department: String,
+}
+
 /// The routing an outcome belongs to, as kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recorded {
@@ -354,6 +371,45 @@ impl Store {
                     suggested,
                     returned: row[6].int() != 0,
                     region: row[7].text(),
+                }
+            })
+            .collect())
+    }
+
+    /// Every petition routed at or after `since` (Unix seconds), with its final department when
+    /// an outcome was recorded, oldest first.
+    pub fn recent(&self, since: i64) -> Result<Vec<RecentRow>, FeedbackError> {
+        let rows = self
+            .backend()?
+            .query(
+                "SELECT r.request_id, r.routed_at, r.title, r.content, r.suggested,
+                        COALESCE(o.final_department, '')
+                 FROM routed r LEFT JOIN outcomes o ON o.request_id = r.request_id
+                 WHERE r.routed_at >= $1
+                 ORDER BY r.routed_at, r.request_id",
+                &[Value::Int(since)],
+                &[
+                    Kind::Text,
+                    Kind::Int,
+                    Kind::Text,
+                    Kind::Text,
+                    Kind::Text,
+                    Kind::Text,
+                ],
+            )
+            .map_err(|e| self.db(e))?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let suggested: Vec<String> =
+                    serde_json::from_str(&row[4].text()).unwrap_or_default();
+                RecentRow {
+                    request_id: row[0].text(),
+                    routed_at: row[1].int(),
+                    title: row[2].text(),
+                    content: row[3].text(),
+                    department: suggested.into_iter().next().unwrap_or_default(),
+                    final_department: row[5].text(),
                 }
             })
             .collect())

@@ -170,6 +170,10 @@ pub struct Settings {
     /// How long routed petitions are kept for their outcome [default: 180days].
     #[arg(long, env = "PETITION_ROUTER_FEEDBACK_RETENTION")]
     pub feedback_retention: Option<Span>,
+    /// How far back a routed petition is compared with earlier ones for repeats (重复件);
+    /// needs the feedback store [default: 90days].
+    #[arg(long, env = "PETITION_ROUTER_REPEAT_WINDOW")]
+    pub repeat_window: Option<Span>,
     /// Keep petitions in the feedback store as written, instead of with phones, ID numbers,
     /// bank cards, plates and names masked [default: false].
     #[arg(
@@ -265,6 +269,8 @@ pub struct Config {
     pub store_raw_text: bool,
     /// How long routed petitions are kept for their outcome before being purged.
     pub feedback_retention: Duration,
+    /// How far back routed petitions are compared for repeats.
+    pub repeat_window: Duration,
     /// TLS on the gRPC port, if configured.
     pub tls: Option<TlsFiles>,
     /// Token files, admin certificate names and the reload directory.
@@ -420,6 +426,9 @@ impl Settings {
             feedback_retention: self
                 .feedback_retention
                 .map_or(Duration::from_secs(180 * 24 * 3600), |s| s.0),
+            repeat_window: self
+                .repeat_window
+                .map_or(Duration::from_secs(90 * 24 * 3600), |s| s.0),
             tls,
             access: AccessFiles {
                 admin_token_file: self.admin_token_file,

@@ -12,6 +12,7 @@ mod cores;
 mod feedback;
 mod live;
 mod metrics;
+mod repeats;
 mod server;
 mod service;
 mod status;

@@ -8,6 +8,7 @@ use crate::metrics::ServerMetrics;
 use crate::pb;
 use crate::pb::admin_service_server::AdminServiceServer;
 use crate::pb::router_service_server::RouterServiceServer;
+use crate::repeats::Repeats;
 use crate::service::{RouterApi, Shared};
 use pr_router::EngineLoadError;
 use std::net::SocketAddr;
@@ -90,8 +91,8 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
     let started = Instant::now();
     let metrics = ServerMetrics::new();
     let loaded = load_engine(&config, &metrics).await?;
-    let feedback = open_feedback(&config, &metrics).await?;
-    let shared = shared_state(&config, loaded, metrics.clone(), feedback);
+    let (feedback, repeats) = open_feedback(&config, &metrics).await?;
+    let shared = shared_state(&config, loaded, metrics.clone(), feedback, repeats);
     let (grpc, bound) = bind_listeners(&config, &metrics, &shared).await?;
 
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -145,23 +146,28 @@ async fn load_engine(config: &Config, metrics: &ServerMetrics) -> Result<Loaded,
     Ok(loaded)
 }
 
-/// Opens the feedback store, if one is configured, and starts its writer.
+/// Opens the feedback store, if one is configured, reads the repeat window's petitions from
+/// it and starts its writer.
 async fn open_feedback(
     config: &Config,
     metrics: &Arc<ServerMetrics>,
-) -> Result<Option<crate::feedback::Feedback>, ServeError> {
+) -> Result<(Option<crate::feedback::Feedback>, Option<Repeats>), ServeError> {
     let Some(url) = &config.feedback_store else {
-        return Ok(None);
+        return Ok((None, None));
     };
     // Blocking (the PostgreSQL client runs its own runtime): off the async workers.
     let url = url.clone();
-    let store = tokio::task::spawn_blocking(move || pr_feedback::Store::open(&url)).await??;
-    tracing::info!(retention = ?config.feedback_retention, "feedback store open");
-    Ok(Some(crate::feedback::Feedback::start(
-        store,
-        config.feedback_retention,
-        metrics.clone(),
-    )))
+    let window = config.repeat_window;
+    let (store, repeats) = tokio::task::spawn_blocking(move || {
+        let store = pr_feedback::Store::open(&url)?;
+        let repeats = Repeats::load(&store, window, crate::feedback::now())?;
+        Ok::<_, pr_feedback::FeedbackError>((store, repeats))
+    })
+    .await??;
+    tracing::info!(retention = ?config.feedback_retention, repeat_window = ?config.repeat_window, petitions_in_window = repeats.len(), "feedback store open");
+    let feedback =
+        crate::feedback::Feedback::start(store, config.feedback_retention, metrics.clone());
+    Ok((Some(feedback), Some(repeats)))
 }
 
 /// What every call shares: the live engine, the limits, admission and the routing threads.
@@ -170,6 +176,7 @@ fn shared_state(
     loaded: Loaded,
     metrics: Arc<ServerMetrics>,
     feedback: Option<crate::feedback::Feedback>,
+    repeats: Option<Repeats>,
 ) -> Arc<Shared> {
     Arc::new(Shared {
         live: Arc::new(Live::new(loaded)),
@@ -182,6 +189,7 @@ fn shared_state(
         ),
         draining: AtomicBool::new(false),
         feedback,
+        repeats,
         store_raw_text: config.store_raw_text,
     })
 }

@@ -34,6 +34,8 @@ pub struct Shared {
     pub draining: AtomicBool,
     /// Where routed petitions wait for their outcomes, if configured.
     pub feedback: Option<crate::feedback::Feedback>,
+    /// The repeat window's petitions, when there is a feedback store.
+    pub repeats: Option<crate::repeats::Repeats>,
     /// Keep petitions in the store as written instead of masked (`--store-raw-text`).
     pub store_raw_text: bool,
 }
@@ -136,12 +138,17 @@ impl Shared {
             span.record("us", elapsed.as_micros() as u64);
             self.metrics
                 .routed(elapsed.as_secs_f64(), top, routing.needs_review);
-            self.keep_for_feedback(r, &routing, loaded.engine.analyser());
+            let similar = self.keep_for_feedback(r, &routing, loaded.engine.analyser());
             if let Some(analysis) = &routing.analysis {
                 self.metrics
                     .risks(analysis.risks.iter().map(|r| r.kind.as_str()));
             }
-            Ok(response(r, routing, elapsed))
+            let mut answer = response(r, routing, elapsed);
+            answer.repeat = similar
+                .first()
+                .is_some_and(|s| s.similarity >= crate::repeats::REPEAT_FROM);
+            answer.similar = similar.into_iter().map(similar_petition).collect();
+            Ok(answer)
         });
         let result = self.metrics.counted(method, result);
         tracing::debug!(status = ?status_code(&result), "routed");
@@ -186,26 +193,40 @@ impl Shared {
         Ok(stored.map_err(CallError::from)?)
     }
 
-    /// Queues a routed petition with a request id for its outcome, when a store is configured.
-    /// Unless `--store-raw-text`, the text is kept with personal data masked.
+    /// With a feedback store: the earlier petitions of the repeat window like this one, and
+    /// queues it (when it has a request id) for its outcome and for the petitions after it.
+    /// Unless `--store-raw-text`, the text is kept with personal data masked, and compared as
+    /// kept.
     fn keep_for_feedback(
         &self,
         r: &pb::RouteRequest,
         routing: &Routing,
         analyser: Option<&pr_analysis::Analyser>,
-    ) {
-        let Some(feedback) = &self.feedback else {
-            return;
+    ) -> Vec<crate::repeats::Similar> {
+        let (Some(feedback), Some(repeats)) = (&self.feedback, &self.repeats) else {
+            return Vec::new();
         };
+        let title = self.stored_text(&r.title, analyser);
+        let content = self.stored_text(&r.content, analyser);
+        let signature = repeats.signature(&title, &content);
+        let similar = repeats.similar(&signature, &r.request_id);
         if r.request_id.is_empty() {
-            return;
+            return similar;
         }
+        let suggested: Vec<String> = routing.suggestions.iter().map(|s| s.code.clone()).collect();
+        let routed_at = crate::feedback::now();
+        let earlier = crate::repeats::Earlier {
+            request_id: r.request_id.clone(),
+            department: suggested.first().cloned().unwrap_or_default(),
+            final_department: String::new(),
+        };
+        repeats.remember(earlier, routed_at, signature);
         let kept = feedback.routed(pr_feedback::Routed {
             request_id: r.request_id.clone(),
-            routed_at: crate::feedback::now(),
-            title: self.stored_text(&r.title, analyser),
-            content: self.stored_text(&r.content, analyser),
-            suggested: routing.suggestions.iter().map(|s| s.code.clone()).collect(),
+            routed_at,
+            title,
+            content,
+            suggested,
             model_version: routing.model_version.clone(),
             // The intake desk's district, for training with the hint as it was given.
             region: r.region_hint.trim().to_string(),
@@ -214,6 +235,7 @@ impl Shared {
             self.metrics.feedback_dropped();
             warn_dropped(&r.request_id);
         }
+        similar
     }
 }
 
@@ -251,6 +273,15 @@ fn warn_dropped(request_id: &str) {
             dropped,
             "feedback queue full: petitions not kept for their outcome (the latest id shown; at most one such warning every 10 s)"
         );
+    }
+}
+
+fn similar_petition(s: crate::repeats::Similar) -> pb::SimilarPetition {
+    pb::SimilarPetition {
+        request_id: s.earlier.request_id,
+        similarity: s.similarity,
+        department_code: s.earlier.department,
+        final_department: s.earlier.final_department,
     }
 }
 
@@ -299,6 +330,9 @@ fn response(r: &pb::RouteRequest, routing: Routing, elapsed: Duration) -> pb::Ro
         locality: Some(locality(routing.locality)),
         warnings: routing.warnings,
         analysis: routing.analysis.map(crate::analysis::analysis),
+        // Filled in by the caller, which holds the repeat window.
+        similar: Vec::new(),
+        repeat: false,
     }
 }
 
@@ -567,6 +601,9 @@ impl RouterService for RouterApi {
             let routing = shared
                 .with_feedback(move |shared, feedback| {
                     let routing = feedback.outcome(&stored)?;
+                    if let Some(repeats) = &shared.repeats {
+                        repeats.outcome(&stored.request_id, &stored.final_department);
+                    }
                     match &routing {
                         KeptRouting::Known(recorded) => shared.metrics.outcome(Some(recorded), &stored),
                         KeptRouting::Unknown => shared.metrics.outcome(None, &stored),

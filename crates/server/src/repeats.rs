@@ -1,0 +1,219 @@
+//! Repeat petitions (重复件): the petitions routed within the repeat window, kept in memory as
+//! similarity signatures, so that each new petition is compared with them as it is routed.
+//! Built from the feedback store at start, so it needs one; a petition is signed as the store
+//! keeps it (masked unless `--store-raw-text`), so that both sides match.
+
+use pr_feedback::{FeedbackError, Store};
+use pr_similar::{Index, Signature, ValidParams};
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::Duration;
+
+/// Estimated similarity from which an earlier petition is listed as similar.
+pub const SIMILAR_FROM: f32 = 0.3;
+
+/// Estimated similarity from which the new petition is a repeat: precision 0.947 and recall
+/// 0.436 on the hand-labelled pairs (BENCHMARKS.md, "Repeat petitions").
+pub const REPEAT_FROM: f32 = 0.5;
+
+/// Similar petitions listed at most.
+pub const MAX_SIMILAR: usize = 5;
+
+const DAY: i64 = 24 * 3600;
+
+/// An earlier petition, as an answer names it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Earlier {
+    /// The request id it was routed with.
+    pub request_id: String,
+    /// The department it was routed to first.
+    pub department: String,
+    /// The department that finally handled it, or `""` before its outcome.
+    pub final_department: String,
+}
+
+/// An earlier petition similar to a new one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Similar {
+    /// The earlier petition.
+    pub earlier: Earlier,
+    /// Estimated Jaccard similarity of the two texts' character 3-grams.
+    pub similarity: f32,
+}
+
+/// The signatures of the window's petitions and what answers say about each.
+pub struct Repeats {
+    params: ValidParams,
+    window_days: u32,
+    state: RwLock<State>,
+}
+
+struct State {
+    index: Index,
+    earlier: HashMap<u64, Earlier>,
+    keys: HashMap<String, u64>,
+    next_key: u64,
+}
+
+impl Repeats {
+    /// An empty window of `window`.
+    pub fn new(window: Duration) -> Repeats {
+        let params = ValidParams::default();
+        Repeats {
+            window_days: (window.as_secs() / DAY as u64).max(1) as u32,
+            state: RwLock::new(State {
+                // Grown as petitions come: allocating the million entries' 705 MB up front
+                // would cost every server that much; a growth step at a million pauses one
+                // route for under a second.
+                index: Index::new(params.clone()),
+                earlier: HashMap::new(),
+                keys: HashMap::new(),
+                next_key: 0,
+            }),
+            params,
+        }
+    }
+
+    /// The window's petitions as `store` keeps them, at `now` (Unix seconds).
+    pub fn load(store: &Store, window: Duration, now: i64) -> Result<Repeats, FeedbackError> {
+        let repeats = Repeats::new(window);
+        for row in store.recent(now - window.as_secs() as i64)? {
+            let signature = repeats.signature(&row.title, &row.content);
+            let earlier = Earlier {
+                request_id: row.request_id,
+                department: row.department,
+                final_department: row.final_department,
+            };
+            repeats.remember(earlier, row.routed_at, signature);
+        }
+        Ok(repeats)
+    }
+
+    /// Petitions in the window.
+    pub fn len(&self) -> usize {
+        self.read().index.len()
+    }
+
+    /// The signature of a petition as the store keeps it: title and text, normalised as
+    /// routing reads them.
+    pub fn signature(&self, title: &str, content: &str) -> Signature {
+        let text = pr_text::normalise(&pr_router::petition_text(title, content));
+        Signature::new(&text, &self.params)
+    }
+
+    /// The earlier petitions most like `signature`, most similar first, leaving out one
+    /// routed before under the same `request_id`.
+    pub fn similar(&self, signature: &Signature, request_id: &str) -> Vec<Similar> {
+        let state = self.read();
+        let own = state.keys.get(request_id).copied();
+        state
+            .index
+            .query(signature, MAX_SIMILAR + 1, SIMILAR_FROM)
+            .into_iter()
+            .filter(|m| Some(m.key) != own)
+            .filter_map(|m| {
+                Some(Similar {
+                    earlier: state.earlier.get(&m.key)?.clone(),
+                    similarity: m.similarity,
+                })
+            })
+            .take(MAX_SIMILAR)
+            .collect()
+    }
+
+    /// Keeps a routed petition (routed at `routed_at`, Unix seconds) for the ones after it;
+    /// routing again under the same request id replaces it. Drops what left the window.
+    pub fn remember(&self, earlier: Earlier, routed_at: i64, signature: Signature) {
+        let day = (routed_at.max(0) / DAY) as u32;
+        let mut state = self.write();
+        let state = &mut *state;
+        if day > self.window_days {
+            state.index.evict_older_than(day - self.window_days);
+        }
+        let key = match state.keys.get(&earlier.request_id) {
+            Some(&key) => key,
+            None => {
+                state.next_key += 1;
+                state
+                    .keys
+                    .insert(earlier.request_id.clone(), state.next_key);
+                state.next_key
+            }
+        };
+        state.index.insert(key, day, signature);
+        state.earlier.insert(key, earlier);
+        // The index evicts on its own (window, capacity): forget the answers of evicted
+        // petitions now and then, so that the maps stay bounded by the index.
+        if state.earlier.len() > 2 * state.index.len() + 1024 {
+            let index = &state.index;
+            state.earlier.retain(|key, _| index.contains(*key));
+            let earlier = &state.earlier;
+            state.keys.retain(|_, key| earlier.contains_key(key));
+        }
+    }
+
+    /// Notes the department that finally handled `request_id`.
+    pub fn outcome(&self, request_id: &str, final_department: &str) {
+        let mut state = self.write();
+        if let Some(key) = state.keys.get(request_id).copied() {
+            if let Some(e) = state.earlier.get_mut(&key) {
+                e.final_department = final_department.to_string();
+            }
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        // A panic while holding the lock leaves whole entries: keep serving.
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn earlier(id: &str, department: &str) -> Earlier {
+        Earlier {
+            request_id: id.into(),
+            department: department.into(),
+            final_department: String::new(),
+        }
+    }
+
+    const NOW: i64 = 20_000 * DAY;
+    const SMOKE: &str = "幸福小区3号楼底商烧烤店油烟直排，楼上住户无法开窗，请环保部门尽快查处。";
+    const SMOKE_AGAIN: &str = "幸福小区3号楼底商烧烤店油烟直排！楼上住户根本无法开窗，请尽快查处";
+    const ROAD: &str = "阳光花园东门外的道路坑洼不平，雨天积水严重，希望交通部门修路。";
+
+    #[test]
+    fn a_resent_petition_finds_the_earlier_one_with_its_outcome() {
+        let r = Repeats::new(Duration::from_secs(90 * DAY as u64));
+        r.remember(earlier("a", "environment"), NOW, r.signature("", SMOKE));
+        r.remember(earlier("b", "transport"), NOW, r.signature("", ROAD));
+        r.outcome("a", "urban_management");
+        let found = r.similar(&r.signature("油烟", SMOKE_AGAIN), "c");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].earlier.request_id, "a");
+        assert_eq!(found[0].earlier.final_department, "urban_management");
+        assert!(found[0].similarity >= REPEAT_FROM, "{found:?}");
+        // Routed again under its own id, a petition is not its own repeat.
+        assert!(r.similar(&r.signature("", SMOKE), "a").is_empty());
+    }
+
+    #[test]
+    fn petitions_older_than_the_window_are_forgotten() {
+        let r = Repeats::new(Duration::from_secs(7 * DAY as u64));
+        r.remember(
+            earlier("old", "environment"),
+            NOW - 30 * DAY,
+            r.signature("", SMOKE),
+        );
+        r.remember(earlier("new", "transport"), NOW, r.signature("", ROAD));
+        assert_eq!(r.len(), 1);
+        assert!(r.similar(&r.signature("", SMOKE), "x").is_empty());
+    }
+}

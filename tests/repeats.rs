@@ -4,7 +4,7 @@
 #[macro_use]
 mod common;
 
-use common::server::Server;
+use common::server::{assert_status, Server};
 use common::*;
 use pr_server::pb;
 
@@ -16,10 +16,14 @@ const SMOKE_AGAIN: &str =
     "幸福小区3号楼底商烧烤店油烟直排！楼上住户根本无法开窗，请尽快查处，我的电话13800001111";
 const ROAD: &str = "阳光花园东门外的道路坑洼不平，雨天积水严重，希望交通部门修路。";
 
+/// The caller's hash of the person who sent the smoke petitions.
+const PETITIONER: &str = "9f86d081884c7d659a2feaa0c55ad015";
+
 async fn route(server: &Server, id: &str, text: &str) -> pb::RouteResponse {
     let request = pb::RouteRequest {
         request_id: id.into(),
         content: text.into(),
+        petitioner_key: if text == ROAD { "" } else { PETITIONER }.into(),
         ..Default::default()
     };
     server
@@ -96,6 +100,10 @@ async fn a_resent_petition_finds_the_earlier_one_also_after_a_restart(
         .find(|s| s.request_id == "smoke-1")
         .expect("smoke-1 is still in the window");
     assert_eq!(smoke_1.final_department, "urban_management");
+    assert!(
+        smoke_1.same_petitioner,
+        "the petitioner key is kept in the store"
+    );
     assert!(after.similar.iter().all(|s| s.request_id != "road-1"));
 }
 
@@ -169,4 +177,22 @@ fn eval_repeats_scores_similarity_against_labelled_pairs_and_names_a_bad_pair() 
     let argv = args(&bad);
     let e = run_err(&argv.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(e.contains("all.jsonl") && e.contains("id 9"), "{e}");
+}
+
+#[test]
+fn a_raw_number_as_petitioner_key_is_refused() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let server = Server::start(&[]);
+        let mut router = server.router().await;
+        for raw in ["13912345678", "2102 1119 9001 0112 3X", "0411-84688888"] {
+            let request = pb::RouteRequest {
+                content: SMOKE.into(),
+                petitioner_key: raw.into(),
+                ..Default::default()
+            };
+            let e = router.route(request).await.unwrap_err();
+            assert_status(&e, tonic::Code::InvalidArgument, "petitioner_key");
+        }
+    });
 }

@@ -50,7 +50,8 @@ const SCHEMA: &str = "
         content TEXT NOT NULL,
         suggested TEXT NOT NULL,
         model_version TEXT NOT NULL,
-        region TEXT NOT NULL DEFAULT ''
+        region TEXT NOT NULL DEFAULT '',
+        petitioner_key TEXT NOT NULL DEFAULT ''
     );
     CREATE INDEX IF NOT EXISTS routed_at ON routed (routed_at);
     CREATE TABLE IF NOT EXISTS outcomes (
@@ -67,28 +68,33 @@ const SCHEMA: &str = "
 /// petition drop that constraint. SQLite enforces it only under `PRAGMA foreign_keys`, which
 /// is no longer set.
 ///
-/// Stores made before routings kept the region hint (the intake desk's district) gain the
-/// `region` column, empty for the petitions they already keep.
+/// Stores made before routings kept the region hint (the intake desk's district) or the
+/// caller's petitioner key gain those columns ([`ADDED_COLUMNS`]), empty for the petitions
+/// they already keep.
 const POSTGRES_MIGRATION: &str =
     "ALTER TABLE outcomes DROP CONSTRAINT IF EXISTS outcomes_request_id_fkey;
-     ALTER TABLE routed ADD COLUMN IF NOT EXISTS region TEXT NOT NULL DEFAULT '';";
+     ALTER TABLE routed ADD COLUMN IF NOT EXISTS region TEXT NOT NULL DEFAULT '';
+     ALTER TABLE routed ADD COLUMN IF NOT EXISTS petitioner_key TEXT NOT NULL DEFAULT '';";
 
-/// The `region` column for SQLite stores made before routings kept the region hint (SQLite
-/// has no `ADD COLUMN IF NOT EXISTS`): checked and added in one write transaction, so that
-/// two processes opening the same old store do not both add it.
+/// Columns of `routed` added after the first stores were made, oldest first.
+const ADDED_COLUMNS: [&str; 2] = ["region", "petitioner_key"];
+
+/// The [`ADDED_COLUMNS`] for SQLite stores made before them (SQLite has no `ADD COLUMN IF
+/// NOT EXISTS`): checked and added in one write transaction, so that two processes opening
+/// the same old store do not both add them.
 fn sqlite_migrate(c: &mut rusqlite::Connection) -> rusqlite::Result<()> {
     let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let has_region = {
+    let present: Vec<String> = {
         let mut columns = tx.prepare("SELECT name FROM pragma_table_info('routed')")?;
         let names = columns.query_map([], |row| row.get::<_, String>(0))?;
-        let mut found = false;
-        for name in names {
-            found |= name? == "region";
-        }
-        found
+        names.collect::<rusqlite::Result<_>>()?
     };
-    if !has_region {
-        tx.execute_batch("ALTER TABLE routed ADD COLUMN region TEXT NOT NULL DEFAULT ''")?;
+    for column in ADDED_COLUMNS {
+        if !present.iter().any(|p| p == column) {
+            tx.execute_batch(&format!(
+                "ALTER TABLE routed ADD COLUMN {column} TEXT NOT NULL DEFAULT ''"
+            ))?;
+        }
     }
     tx.commit()
 }

@@ -41,6 +41,8 @@ pub struct Routed {
     /// town), empty when none was given. A place name: log its length, never its value
     /// beside the petition.
     pub region: String,
+    /// The caller's key of the person who sent it (hashed by the caller), or `""`.
+    pub petitioner_key: String,
 }
 
 /// What finally happened to a routed petition.
@@ -98,6 +100,8 @@ pub struct RecentRow {
     pub department: String,
     /// The department that finally handled it, or `""` before an outcome.
     pub final_department: String,
+    /// The caller's key of the person who sent it, or `""`.
+    pub petitioner_key: String,
 }
 
 /// The routing an outcome belongs to, as kept.
@@ -207,12 +211,12 @@ pub struct Store {
 }
 
 const UPSERT_ROUTED: &str = "INSERT INTO routed
-    (request_id, routed_at, title, content, suggested, model_version, region)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    (request_id, routed_at, title, content, suggested, model_version, region, petitioner_key)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
     ON CONFLICT (request_id) DO UPDATE SET routed_at = excluded.routed_at,
         title = excluded.title, content = excluded.content,
         suggested = excluded.suggested, model_version = excluded.model_version,
-        region = excluded.region";
+        region = excluded.region, petitioner_key = excluded.petitioner_key";
 
 const UPSERT_OUTCOME: &str = "INSERT INTO outcomes
     (request_id, final_department, returned, note, recorded_at)
@@ -275,6 +279,7 @@ impl Store {
                     Value::Text(serde_json::to_string(&r.suggested).expect("strings serialise")),
                     Value::Text(r.model_version.clone()),
                     Value::Text(r.region.clone()),
+                    Value::Text(r.petitioner_key.clone()),
                 ]
             })
             .collect();
@@ -383,7 +388,7 @@ impl Store {
             .backend()?
             .query(
                 "SELECT r.request_id, r.routed_at, r.title, r.content, r.suggested,
-                        COALESCE(o.final_department, '')
+                        COALESCE(o.final_department, ''), r.petitioner_key
                  FROM routed r LEFT JOIN outcomes o ON o.request_id = r.request_id
                  WHERE r.routed_at >= $1
                  ORDER BY r.routed_at, r.request_id",
@@ -391,6 +396,7 @@ impl Store {
                 &[
                     Kind::Text,
                     Kind::Int,
+                    Kind::Text,
                     Kind::Text,
                     Kind::Text,
                     Kind::Text,
@@ -404,6 +410,7 @@ impl Store {
                 let suggested: Vec<String> =
                     serde_json::from_str(&row[4].text()).unwrap_or_default();
                 RecentRow {
+                    petitioner_key: row[6].text(),
                     request_id: row[0].text(),
                     routed_at: row[1].int(),
                     title: row[2].text(),
@@ -619,6 +626,7 @@ mod tests {
             suggested: suggested.iter().map(|s| s.to_string()).collect(),
             model_version: "m1".into(),
             region: String::new(),
+            petitioner_key: String::new(),
         }
     }
 

@@ -205,6 +205,12 @@ pub fn seeds(data: &Data, n: usize) -> Vec<Vec<u8>> {
             top_k: (i % 5) as u32,
             channel: (i % 3) as i32,
             analyse: (i % 4 != 3).then_some(i % 2 == 0),
+            // Hashed by the caller: a hex digest-like key, sometimes none.
+            petitioner_key: if i % 3 == 0 {
+                String::new()
+            } else {
+                format!("{:032x}", (i as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            },
         })
         .collect();
     let mut seeds = Vec::new();

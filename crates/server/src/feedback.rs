@@ -407,6 +407,7 @@ mod tests {
             suggested: vec!["x".into()],
             model_version: "m".into(),
             region: String::new(),
+            petitioner_key: String::new(),
         }
     }
 

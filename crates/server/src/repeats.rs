@@ -30,6 +30,8 @@ pub struct Earlier {
     pub department: String,
     /// The department that finally handled it, or `""` before its outcome.
     pub final_department: String,
+    /// The caller's key of the person who sent it, or `""`.
+    pub petitioner_key: String,
 }
 
 /// An earlier petition similar to a new one.
@@ -39,6 +41,16 @@ pub struct Similar {
     pub earlier: Earlier,
     /// Estimated Jaccard similarity of the two texts' character 3-grams.
     pub similarity: f32,
+    /// Sent by the same petitioner (same non-empty key).
+    pub same_petitioner: bool,
+}
+
+/// Whether a petition with these similar earlier ones is a repeat: the most similar reaches
+/// [`REPEAT_FROM`], or a similar one came from the same petitioner.
+pub fn is_repeat(similar: &[Similar]) -> bool {
+    similar
+        .iter()
+        .any(|s| s.similarity >= REPEAT_FROM || s.same_petitioner)
 }
 
 /// The signatures of the window's petitions and what answers say about each.
@@ -83,6 +95,7 @@ impl Repeats {
                 request_id: row.request_id,
                 department: row.department,
                 final_department: row.final_department,
+                petitioner_key: row.petitioner_key,
             };
             repeats.remember(earlier, row.routed_at, signature);
         }
@@ -102,8 +115,14 @@ impl Repeats {
     }
 
     /// The earlier petitions most like `signature`, most similar first, leaving out one
-    /// routed before under the same `request_id`.
-    pub fn similar(&self, signature: &Signature, request_id: &str) -> Vec<Similar> {
+    /// routed before under the same `request_id`; `petitioner_key` (may be empty) marks those
+    /// of the same person.
+    pub fn similar(
+        &self,
+        signature: &Signature,
+        request_id: &str,
+        petitioner_key: &str,
+    ) -> Vec<Similar> {
         let state = self.read();
         let own = state.keys.get(request_id).copied();
         state
@@ -112,8 +131,11 @@ impl Repeats {
             .into_iter()
             .filter(|m| Some(m.key) != own)
             .filter_map(|m| {
+                let earlier = state.earlier.get(&m.key)?.clone();
                 Some(Similar {
-                    earlier: state.earlier.get(&m.key)?.clone(),
+                    same_petitioner: !petitioner_key.is_empty()
+                        && earlier.petitioner_key == petitioner_key,
+                    earlier,
                     similarity: m.similarity,
                 })
             })
@@ -181,12 +203,15 @@ mod tests {
             request_id: id.into(),
             department: department.into(),
             final_department: String::new(),
+            petitioner_key: format!("key-{id}"),
         }
     }
 
     const NOW: i64 = 20_000 * DAY;
     const SMOKE: &str = "幸福小区3号楼底商烧烤店油烟直排，楼上住户无法开窗，请环保部门尽快查处。";
     const SMOKE_AGAIN: &str = "幸福小区3号楼底商烧烤店油烟直排！楼上住户根本无法开窗，请尽快查处";
+    const SMOKE_LOOSELY: &str =
+        "幸福小区3号楼底商烧烤店的油烟太大，晚上还很吵，楼上住户无法开窗休息，希望管一管。";
     const ROAD: &str = "阳光花园东门外的道路坑洼不平，雨天积水严重，希望交通部门修路。";
 
     #[test]
@@ -195,13 +220,27 @@ mod tests {
         r.remember(earlier("a", "environment"), NOW, r.signature("", SMOKE));
         r.remember(earlier("b", "transport"), NOW, r.signature("", ROAD));
         r.outcome("a", "urban_management");
-        let found = r.similar(&r.signature("油烟", SMOKE_AGAIN), "c");
+        let found = r.similar(&r.signature("油烟", SMOKE_AGAIN), "c", "key-a");
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].earlier.request_id, "a");
         assert_eq!(found[0].earlier.final_department, "urban_management");
         assert!(found[0].similarity >= REPEAT_FROM, "{found:?}");
+        assert!(found[0].same_petitioner && is_repeat(&found));
         // Routed again under its own id, a petition is not its own repeat.
-        assert!(r.similar(&r.signature("", SMOKE), "a").is_empty());
+        assert!(r.similar(&r.signature("", SMOKE), "a", "").is_empty());
+    }
+
+    #[test]
+    fn a_loosely_similar_petition_of_the_same_petitioner_is_a_repeat() {
+        let r = Repeats::new(Duration::from_secs(90 * DAY as u64));
+        r.remember(earlier("a", "environment"), NOW, r.signature("", SMOKE));
+        let found = r.similar(&r.signature("", SMOKE_LOOSELY), "b", "key-a");
+        assert_eq!(found.len(), 1, "{found:?}");
+        let s = found[0].similarity;
+        assert!((SIMILAR_FROM..REPEAT_FROM).contains(&s), "{s}");
+        assert!(found[0].same_petitioner && is_repeat(&found));
+        let from_someone_else = r.similar(&r.signature("", SMOKE_LOOSELY), "b", "key-z");
+        assert!(!from_someone_else[0].same_petitioner && !is_repeat(&from_someone_else));
     }
 
     #[test]
@@ -214,6 +253,6 @@ mod tests {
         );
         r.remember(earlier("new", "transport"), NOW, r.signature("", ROAD));
         assert_eq!(r.len(), 1);
-        assert!(r.similar(&r.signature("", SMOKE), "x").is_empty());
+        assert!(r.similar(&r.signature("", SMOKE), "x", "").is_empty());
     }
 }

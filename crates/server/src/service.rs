@@ -84,10 +84,16 @@ impl Shared {
         for (field, value) in [
             ("request_id", &r.request_id),
             ("region_hint", &r.region_hint),
+            ("petitioner_key", &r.petitioner_key),
         ] {
             if value.chars().count() > MAX_ID_CHARS {
                 return invalid(format!("{field} is longer than {MAX_ID_CHARS} characters"));
             }
+        }
+        if reads_as_personal_number(&r.petitioner_key) {
+            return invalid(
+                "petitioner_key reads as a phone, ID or bank card number: send a hash of it (e.g. hex HMAC-SHA-256 with your secret), never the number".into(),
+            );
         }
         if pb::Channel::try_from(r.channel).is_err() {
             return invalid(format!(
@@ -144,9 +150,7 @@ impl Shared {
                     .risks(analysis.risks.iter().map(|r| r.kind.as_str()));
             }
             let mut answer = response(r, routing, elapsed);
-            answer.repeat = similar
-                .first()
-                .is_some_and(|s| s.similarity >= crate::repeats::REPEAT_FROM);
+            answer.repeat = crate::repeats::is_repeat(&similar);
             answer.similar = similar.into_iter().map(similar_petition).collect();
             Ok(answer)
         });
@@ -209,7 +213,7 @@ impl Shared {
         let title = self.stored_text(&r.title, analyser);
         let content = self.stored_text(&r.content, analyser);
         let signature = repeats.signature(&title, &content);
-        let similar = repeats.similar(&signature, &r.request_id);
+        let similar = repeats.similar(&signature, &r.request_id, &r.petitioner_key);
         if r.request_id.is_empty() {
             return similar;
         }
@@ -219,6 +223,7 @@ impl Shared {
             request_id: r.request_id.clone(),
             department: suggested.first().cloned().unwrap_or_default(),
             final_department: String::new(),
+            petitioner_key: r.petitioner_key.clone(),
         };
         repeats.remember(earlier, routed_at, signature);
         let kept = feedback.routed(pr_feedback::Routed {
@@ -230,6 +235,7 @@ impl Shared {
             model_version: routing.model_version.clone(),
             // The intake desk's district, for training with the hint as it was given.
             region: r.region_hint.trim().to_string(),
+            petitioner_key: r.petitioner_key.clone(),
         });
         if kept.is_err() {
             self.metrics.feedback_dropped();
@@ -276,12 +282,26 @@ fn warn_dropped(request_id: &str) {
     }
 }
 
+/// Whether a petitioner key is a raw number (a phone, ID or bank card number, spaces and
+/// dashes aside; an ID number may end in X): keys are to be hashed by the caller, and the
+/// store keeps them.
+fn reads_as_personal_number(key: &str) -> bool {
+    let kept: Vec<char> = key.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    let Some((last, digits)) = kept.split_last() else {
+        return false;
+    };
+    kept.len() >= 7
+        && digits.iter().all(char::is_ascii_digit)
+        && (last.is_ascii_digit() || matches!(last, 'X' | 'x'))
+}
+
 fn similar_petition(s: crate::repeats::Similar) -> pb::SimilarPetition {
     pb::SimilarPetition {
         request_id: s.earlier.request_id,
         similarity: s.similarity,
         department_code: s.earlier.department,
         final_department: s.earlier.final_department,
+        same_petitioner: s.same_petitioner,
     }
 }
 

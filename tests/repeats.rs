@@ -76,6 +76,18 @@ async fn a_resent_petition_finds_the_earlier_one_also_after_a_restart(
         first.suggestions[0].department_code
     );
     assert_eq!(earlier.final_department, "urban_management");
+    // The department that finally handled it comes first, with the earlier petition as its
+    // evidence; the model's suggestions follow, one fewer when it was not among them.
+    let top = &again.suggestions[0];
+    assert_eq!(
+        (top.department_code.as_str(), top.repeat_of.as_str()),
+        ("urban_management", "smoke-1")
+    );
+    assert!(!top.department_name.is_empty());
+    assert_eq!(again.suggestions.len(), first.suggestions.len());
+    assert!(again.suggestions[1..]
+        .iter()
+        .all(|s| s.repeat_of.is_empty()));
     // Without a request id a petition is compared but not kept.
     let anonymous = route(&server, "", SMOKE).await;
     let ids: Vec<&str> = anonymous

@@ -45,6 +45,16 @@ pub struct Similar {
     pub same_petitioner: bool,
 }
 
+/// The most similar earlier petition that makes a repeat and whose outcome names the
+/// department that finally handled it.
+pub fn handled_before(similar: &[Similar]) -> Option<&Earlier> {
+    similar
+        .iter()
+        .filter(|s| s.similarity >= REPEAT_FROM || s.same_petitioner)
+        .map(|s| &s.earlier)
+        .find(|e| !e.final_department.is_empty())
+}
+
 /// Whether a petition with these similar earlier ones is a repeat: the most similar reaches
 /// [`REPEAT_FROM`], or a similar one came from the same petitioner.
 pub fn is_repeat(similar: &[Similar]) -> bool {

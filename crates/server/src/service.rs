@@ -151,6 +151,9 @@ impl Shared {
             }
             let mut answer = response(r, routing, elapsed);
             answer.repeat = crate::repeats::is_repeat(&similar);
+            if let Some(earlier) = crate::repeats::handled_before(&similar) {
+                first_the_earlier_department(&mut answer, earlier, loaded.engine.catalogue());
+            }
             answer.similar = similar.into_iter().map(similar_petition).collect();
             Ok(answer)
         });
@@ -295,6 +298,39 @@ fn reads_as_personal_number(key: &str) -> bool {
         && (last.is_ascii_digit() || matches!(last, 'X' | 'x'))
 }
 
+/// Suggests first the department that finally handled the earlier petition this one repeats
+/// (重复件 stay with the unit that has the matter), marked with that petition's request id.
+fn first_the_earlier_department(
+    answer: &mut pb::RouteResponse,
+    earlier: &crate::repeats::Earlier,
+    catalogue: &pr_catalogue::Catalogue,
+) {
+    let code = &earlier.final_department;
+    let at = answer
+        .suggestions
+        .iter()
+        .position(|s| &s.department_code == code);
+    let mut suggestion = match at {
+        Some(i) => answer.suggestions.remove(i),
+        None => {
+            // Not suggested by the model: one place fewer for the others.
+            answer.suggestions.pop();
+            let name = catalogue
+                .departments()
+                .iter()
+                .find(|d| &d.code == code)
+                .map_or_else(|| code.clone(), |d| d.name.clone());
+            pb::Suggestion {
+                department_code: code.clone(),
+                department_name: name,
+                ..Default::default()
+            }
+        }
+    };
+    suggestion.repeat_of = earlier.request_id.clone();
+    answer.suggestions.insert(0, suggestion);
+}
+
 fn similar_petition(s: crate::repeats::Similar) -> pb::SimilarPetition {
     pb::SimilarPetition {
         request_id: s.earlier.request_id,
@@ -337,6 +373,8 @@ fn response(r: &pb::RouteRequest, routing: Routing, elapsed: Duration) -> pb::Ro
                 place_code: s.place_code,
                 rule: unit_rule(s.rule) as i32,
                 role: handling_role(s.role) as i32,
+                // Set by the caller for the department of a repeated petition.
+                repeat_of: String::new(),
             })
             .collect(),
         category: routing.category,

@@ -9,6 +9,7 @@ use common::*;
 use pr_server::pb;
 
 on_both_stores!(a_resent_petition_finds_the_earlier_one_also_after_a_restart);
+on_both_stores!(replicas_sharing_a_store_see_each_others_petitions);
 
 const SMOKE: &str =
     "幸福小区3号楼底商烧烤店油烟直排，楼上住户无法开窗，请环保部门尽快查处。联系电话13912345678。";
@@ -207,4 +208,40 @@ fn a_raw_number_as_petitioner_key_is_refused() {
             assert_status(&e, tonic::Code::InvalidArgument, "petitioner_key");
         }
     });
+}
+
+/// Two replicas on one store: a petition and an outcome recorded at one are seen by the
+/// other within a few refreshes.
+async fn replicas_sharing_a_store_see_each_others_petitions(
+    store: String,
+    _dir: std::path::PathBuf,
+) {
+    let args = ["--feedback-store", &store, "--repeat-refresh", "100ms"];
+    let (a, b) = (Server::start(&args), Server::start(&args));
+    route(&a, "smoke-a", SMOKE).await;
+    a.router()
+        .await
+        .record_outcome(pb::RecordOutcomeRequest {
+            request_id: "smoke-a".into(),
+            final_department: "ecology_environment".into(),
+            returned: false,
+            note: String::new(),
+        })
+        .await
+        .unwrap();
+    let mut seen = None;
+    for _ in 0..100 {
+        // No request id: B compares without keeping, so each try is a fresh look.
+        let answer = route(&b, "", SMOKE_AGAIN).await;
+        if let Some(s) = answer.similar.iter().find(|s| s.request_id == "smoke-a") {
+            if !s.final_department.is_empty() {
+                seen = Some(s.clone());
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let seen = seen.expect("replica B sees A's petition and its outcome within 10 s");
+    assert_eq!(seen.final_department, "ecology_environment");
+    assert!(seen.same_petitioner);
 }

@@ -422,6 +422,23 @@ impl Store {
             .collect())
     }
 
+    /// The final department of every outcome recorded at or after `since` (Unix seconds), by
+    /// request id.
+    pub fn outcomes_since(&self, since: i64) -> Result<Vec<(String, String)>, FeedbackError> {
+        let rows = self
+            .backend()?
+            .query(
+                "SELECT request_id, final_department FROM outcomes WHERE recorded_at >= $1",
+                &[Value::Int(since)],
+                &[Kind::Text, Kind::Text],
+            )
+            .map_err(|e| self.db(e))?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (row[0].text(), row[1].text()))
+            .collect())
+    }
+
     /// Online accuracy by model version and first-suggested department, from every recorded
     /// outcome still kept; `model_version` restricts it to one version.
     pub fn online_accuracy(

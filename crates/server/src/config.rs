@@ -174,6 +174,10 @@ pub struct Settings {
     /// needs the feedback store [default: 90days].
     #[arg(long, env = "PETITION_ROUTER_REPEAT_WINDOW")]
     pub repeat_window: Option<Span>,
+    /// How often the repeat window reads the petitions other replicas kept in a shared store
+    /// [default: 5s].
+    #[arg(long, env = "PETITION_ROUTER_REPEAT_REFRESH")]
+    pub repeat_refresh: Option<Span>,
     /// Keep petitions in the feedback store as written, instead of with phones, ID numbers,
     /// bank cards, plates and names masked [default: false].
     #[arg(
@@ -271,6 +275,8 @@ pub struct Config {
     pub feedback_retention: Duration,
     /// How far back routed petitions are compared for repeats.
     pub repeat_window: Duration,
+    /// How often the repeat window reads what other replicas kept in the store.
+    pub repeat_refresh: Duration,
     /// TLS on the gRPC port, if configured.
     pub tls: Option<TlsFiles>,
     /// Token files, admin certificate names and the reload directory.
@@ -429,6 +435,7 @@ impl Settings {
             repeat_window: self
                 .repeat_window
                 .map_or(Duration::from_secs(90 * 24 * 3600), |s| s.0),
+            repeat_refresh: self.repeat_refresh.map_or(Duration::from_secs(5), |s| s.0),
             tls,
             access: AccessFiles {
                 admin_token_file: self.admin_token_file,

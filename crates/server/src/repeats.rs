@@ -6,6 +6,7 @@
 use pr_feedback::{FeedbackError, Store};
 use pr_similar::{Index, Signature, ValidParams};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::RwLock;
 use std::time::Duration;
 
@@ -66,9 +67,16 @@ pub fn is_repeat(similar: &[Similar]) -> bool {
 /// The signatures of the window's petitions and what answers say about each.
 pub struct Repeats {
     params: ValidParams,
+    window: Duration,
     window_days: u32,
     state: RwLock<State>,
+    /// Unix seconds of the last read of the store ([`Repeats::refresh`]).
+    read_until: AtomicI64,
 }
+
+/// How far back each refresh reads before the last one: the replicas' clocks and commits
+/// that land a little after their routing time.
+const REFRESH_OVERLAP: i64 = 60;
 
 struct State {
     index: Index,
@@ -82,6 +90,8 @@ impl Repeats {
     pub fn new(window: Duration) -> Repeats {
         let params = ValidParams::default();
         Repeats {
+            window,
+            read_until: AtomicI64::new(0),
             window_days: (window.as_secs() / DAY as u64).max(1) as u32,
             state: RwLock::new(State {
                 // Grown as petitions come: allocating the million entries' 705 MB up front
@@ -99,17 +109,39 @@ impl Repeats {
     /// The window's petitions as `store` keeps them, at `now` (Unix seconds).
     pub fn load(store: &Store, window: Duration, now: i64) -> Result<Repeats, FeedbackError> {
         let repeats = Repeats::new(window);
-        for row in store.recent(now - window.as_secs() as i64)? {
-            let signature = repeats.signature(&row.title, &row.content);
+        repeats.refresh(store, now)?;
+        Ok(repeats)
+    }
+
+    /// Adds the petitions and outcomes `store` gained since the last read (other replicas'
+    /// among them), at `now` (Unix seconds); the first read takes the whole window. Returns
+    /// how many petitions were new.
+    pub fn refresh(&self, store: &Store, now: i64) -> Result<usize, FeedbackError> {
+        let window_start = now - self.window.as_secs() as i64;
+        let since = match self.read_until.load(Ordering::Relaxed) {
+            0 => window_start,
+            last => (last - REFRESH_OVERLAP).max(window_start),
+        };
+        let mut added = 0;
+        for row in store.recent(since)? {
+            if self.read().keys.contains_key(&row.request_id) {
+                continue;
+            }
+            let signature = self.signature(&row.title, &row.content);
             let earlier = Earlier {
                 request_id: row.request_id,
                 department: row.department,
                 final_department: row.final_department,
                 petitioner_key: row.petitioner_key,
             };
-            repeats.remember(earlier, row.routed_at, signature);
+            self.remember(earlier, row.routed_at, signature);
+            added += 1;
         }
-        Ok(repeats)
+        for (request_id, final_department) in store.outcomes_since(since)? {
+            self.outcome(&request_id, &final_department);
+        }
+        self.read_until.store(now, Ordering::Relaxed);
+        Ok(added)
     }
 
     /// Petitions in the window.

@@ -91,8 +91,11 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
     let started = Instant::now();
     let metrics = ServerMetrics::new();
     let loaded = load_engine(&config, &metrics).await?;
-    let (feedback, repeats) = open_feedback(&config, &metrics).await?;
+    let (feedback, repeats, refresh_store) = open_feedback(&config, &metrics).await?;
     let shared = shared_state(&config, loaded, metrics.clone(), feedback, repeats);
+    if let Some(store) = refresh_store {
+        refresh_repeats(Arc::downgrade(&shared), store, config.repeat_refresh);
+    }
     let (grpc, bound) = bind_listeners(&config, &metrics, &shared).await?;
 
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -146,28 +149,65 @@ async fn load_engine(config: &Config, metrics: &ServerMetrics) -> Result<Loaded,
     Ok(loaded)
 }
 
+/// What a configured feedback store gives the server: the writer, the repeat window read
+/// from it, and a second connection that keeps the window up to date.
+type Opened = (
+    Option<crate::feedback::Feedback>,
+    Option<Repeats>,
+    Option<pr_feedback::Store>,
+);
+
 /// Opens the feedback store, if one is configured, reads the repeat window's petitions from
 /// it and starts its writer.
 async fn open_feedback(
     config: &Config,
     metrics: &Arc<ServerMetrics>,
-) -> Result<(Option<crate::feedback::Feedback>, Option<Repeats>), ServeError> {
+) -> Result<Opened, ServeError> {
     let Some(url) = &config.feedback_store else {
-        return Ok((None, None));
+        return Ok((None, None, None));
     };
     // Blocking (the PostgreSQL client runs its own runtime): off the async workers.
     let url = url.clone();
     let window = config.repeat_window;
-    let (store, repeats) = tokio::task::spawn_blocking(move || {
+    let (store, repeats, refresh_store) = tokio::task::spawn_blocking(move || {
         let store = pr_feedback::Store::open(&url)?;
-        let repeats = Repeats::load(&store, window, crate::feedback::now())?;
-        Ok::<_, pr_feedback::FeedbackError>((store, repeats))
+        let refresh_store = pr_feedback::Store::open(&url)?;
+        let repeats = Repeats::load(&refresh_store, window, crate::feedback::now())?;
+        Ok::<_, pr_feedback::FeedbackError>((store, repeats, refresh_store))
     })
     .await??;
     tracing::info!(retention = ?config.feedback_retention, repeat_window = ?config.repeat_window, petitions_in_window = repeats.len(), "feedback store open");
     let feedback =
         crate::feedback::Feedback::start(store, config.feedback_retention, metrics.clone());
-    Ok((Some(feedback), Some(repeats)))
+    Ok((Some(feedback), Some(repeats), Some(refresh_store)))
+}
+
+/// Every `interval`, adds to the repeat window what other replicas kept in the store, until
+/// the server is gone. A failed read is logged and tried again at the next tick.
+fn refresh_repeats(
+    shared: std::sync::Weak<Shared>,
+    store: pr_feedback::Store,
+    interval: std::time::Duration,
+) {
+    let spawned = std::thread::Builder::new()
+        .name("repeat-refresh".into())
+        .spawn(move || loop {
+            std::thread::sleep(interval);
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            let Some(repeats) = &shared.repeats else {
+                return;
+            };
+            match repeats.refresh(&store, crate::feedback::now()) {
+                Ok(0) => {}
+                Ok(added) => tracing::debug!(added, "repeat window refreshed"),
+                Err(e) => tracing::warn!(error = %e, "cannot refresh the repeat window"),
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot start the repeat window's refresh: other replicas' petitions are seen from the next start");
+    }
 }
 
 /// What every call shares: the live engine, the limits, admission and the routing threads.

@@ -197,6 +197,8 @@ impl HistoryArgs {
                 label: self.label_column.clone(),
                 region: self.region_column.clone(),
                 kind: self.kind_column.clone(),
+                // Training reads no dates.
+                date: None,
             },
             labels: Labels::Required,
             on_bad_row: if self.skip_bad_rows {
@@ -228,6 +230,7 @@ fn store_history(url: &StoreUrl) -> Result<pr_history::History> {
             region: Some(r.region.trim().to_string()).filter(|region| !region.is_empty()),
             // The store keeps no kinds.
             kind: None,
+            date: None,
         })
         .collect();
     Ok(pr_history::History {

@@ -131,6 +131,7 @@ fn batch_options(c: &BatchColumns) -> ReadOptions {
             label: None,
             region: c.region_column.clone(),
             kind: None,
+            date: None,
         },
         labels: Labels::Ignored,
         on_bad_row: OnBadRow::Skip,

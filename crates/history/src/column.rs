@@ -1,4 +1,5 @@
-//! Column selection: which field or header holds the id, title, text, label, region and kind.
+//! Column selection: which field or header holds the id, title, text, label, region, kind and
+//! date.
 
 use std::fmt;
 use std::str::FromStr;
@@ -47,6 +48,20 @@ pub const KIND_NAMES: &[&str] = &[
     "问题类型",
 ];
 
+/// Recognised date column names (matched case-insensitively for ASCII): when the petition
+/// was received.
+pub const DATE_NAMES: &[&str] = &[
+    "date",
+    "received_at",
+    "日期",
+    "来信日期",
+    "登记日期",
+    "受理日期",
+    "登记时间",
+    "受理时间",
+    "留言时间",
+];
+
 /// The role a column plays in a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -62,6 +77,8 @@ pub enum Role {
     Region,
     /// What kind of petition the history filed it as (咨询问题, 投诉 …; optional).
     Kind,
+    /// When the petition was received (optional).
+    Date,
 }
 
 impl Role {
@@ -74,6 +91,7 @@ impl Role {
             Role::Label => LABEL_NAMES,
             Role::Region => REGION_NAMES,
             Role::Kind => KIND_NAMES,
+            Role::Date => DATE_NAMES,
         }
     }
 
@@ -86,6 +104,7 @@ impl Role {
             Role::Label => "--label-column",
             Role::Region => "--region-column",
             Role::Kind => "--kind-column",
+            Role::Date => "--date-column",
         }
     }
 }
@@ -99,6 +118,7 @@ impl fmt::Display for Role {
             Role::Label => "label",
             Role::Region => "region",
             Role::Kind => "kind",
+            Role::Date => "date",
         })
     }
 }
@@ -176,6 +196,8 @@ pub struct Columns {
     pub region: Option<Column>,
     /// The kind column.
     pub kind: Option<Column>,
+    /// The date column.
+    pub date: Option<Column>,
 }
 
 impl Columns {
@@ -188,6 +210,7 @@ impl Columns {
             Role::Label => self.label.as_ref(),
             Role::Region => self.region.as_ref(),
             Role::Kind => self.kind.as_ref(),
+            Role::Date => self.date.as_ref(),
         }
     }
 }

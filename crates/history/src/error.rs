@@ -74,7 +74,7 @@ pub enum RowProblem {
 
 fn expected_type(role: Role) -> &'static str {
     match role {
-        Role::Id | Role::Label | Role::Region | Role::Kind => "a string or a number",
+        Role::Id | Role::Label | Role::Region | Role::Kind | Role::Date => "a string or a number",
         Role::Title | Role::Text => "a string",
     }
 }

@@ -37,6 +37,7 @@ impl JsonlRows {
             Role::Label,
             Role::Region,
             Role::Kind,
+            Role::Date,
         ] {
             if let Some(Column::Index(index)) = columns.get(role) {
                 return Err(HistoryError::IndexOnJsonl {
@@ -144,8 +145,9 @@ impl JsonlRows {
         let id = self.optional(&map, Role::Id, first)?;
         let region = self.optional(&map, Role::Region, first)?;
         let kind = self.optional(&map, Role::Kind, first)?;
+        let date = self.optional(&map, Role::Date, first)?;
 
-        let mut values = Vec::with_capacity(6);
+        let mut values = Vec::with_capacity(7);
         for (role, found) in [
             (Role::Text, Some(&text)),
             (Role::Label, label.as_ref()),
@@ -153,6 +155,7 @@ impl JsonlRows {
             (Role::Id, id.as_ref()),
             (Role::Region, region.as_ref()),
             (Role::Kind, kind.as_ref()),
+            (Role::Date, date.as_ref()),
         ] {
             let value = match found {
                 Some((key, value)) => match json_string(value, role) {
@@ -176,6 +179,7 @@ impl JsonlRows {
         let id_value = values.next().flatten();
         let region_value = values.next().flatten();
         let kind_value = values.next().flatten();
+        let date_value = values.next().flatten();
 
         Ok(Step::Row(RawRow {
             row,
@@ -187,6 +191,7 @@ impl JsonlRows {
             label_column: label.map(|(key, _)| key),
             region: region_value,
             kind: kind_value,
+            date: date_value,
         }))
     }
 
@@ -267,7 +272,12 @@ fn json_string(value: &Value, role: Role) -> Result<Option<String>, &'static str
     match value {
         Value::Null => Ok(None),
         Value::String(s) => Ok(Some(s.clone())),
-        Value::Number(n) if matches!(role, Role::Id | Role::Label | Role::Region | Role::Kind) => {
+        Value::Number(n)
+            if matches!(
+                role,
+                Role::Id | Role::Label | Role::Region | Role::Kind | Role::Date
+            ) =>
+        {
             Ok(Some(n.to_string()))
         }
         other => Err(type_name(other)),

@@ -76,6 +76,10 @@ pub struct Record {
     /// the file has no kind column or the row leaves it empty.
     #[serde(default)]
     pub kind: Option<String>,
+    /// When the petition was received, as written (trimmed); `None` when the file has no date
+    /// column or the row leaves it empty.
+    #[serde(default)]
+    pub date: Option<String>,
 }
 
 /// Whether records need a label.
@@ -300,6 +304,7 @@ pub(crate) struct RawRow {
     pub label_column: Option<String>,
     pub region: Option<String>,
     pub kind: Option<String>,
+    pub date: Option<String>,
 }
 
 /// One step of a format reader.
@@ -537,6 +542,7 @@ fn check(raw: RawRow, labels: Labels) -> Result<Record, (usize, Option<String>, 
         label,
         region: trimmed(raw.region.as_deref()),
         kind: trimmed(raw.kind.as_deref()),
+        date: trimmed(raw.date.as_deref()),
     })
 }
 

@@ -119,6 +119,7 @@ mod tests {
             label: Some(label.into()),
             region: None,
             kind: None,
+            date: None,
         }
     }
 

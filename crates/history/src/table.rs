@@ -16,6 +16,7 @@ pub(crate) struct Layout {
     label: Option<usize>,
     region: Option<usize>,
     kind: Option<usize>,
+    date: Option<usize>,
 }
 
 impl Layout {
@@ -36,12 +37,13 @@ impl Layout {
             label: None,
             region: None,
             kind: None,
+            date: None,
         };
         let mut roles = vec![Role::Text];
         if labels == Labels::Required {
             roles.push(Role::Label);
         }
-        roles.extend([Role::Title, Role::Id, Role::Region, Role::Kind]);
+        roles.extend([Role::Title, Role::Id, Role::Region, Role::Kind, Role::Date]);
 
         let mut taken: Vec<usize> = Vec::new();
         let mut found: Vec<(Role, usize)> = Vec::new();
@@ -81,6 +83,7 @@ impl Layout {
                 Role::Label => layout.label = Some(index),
                 Role::Region => layout.region = Some(index),
                 Role::Kind => layout.kind = Some(index),
+                Role::Date => layout.date = Some(index),
             }
         }
         Ok(layout)
@@ -143,6 +146,7 @@ impl Layout {
             label_column: self.label.map(header),
             region: self.region.map(&get).map(str::to_string),
             kind: self.kind.map(&get).map(str::to_string),
+            date: self.date.map(&get).map(str::to_string),
         })
     }
 }

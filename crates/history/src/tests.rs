@@ -298,6 +298,7 @@ fn csv_columns_by_name_and_by_index() {
             label: Some(Column::Name("部门".into())),
             region: None,
             kind: None,
+            date: None,
         },
         ..ReadOptions::default()
     };
@@ -321,6 +322,7 @@ fn csv_columns_by_name_and_by_index() {
             label: Some(Column::Index(3)),
             region: None,
             kind: None,
+            date: None,
         },
         ..ReadOptions::default()
     };
@@ -1074,4 +1076,17 @@ fn the_kind_column_is_read_from_csv_and_jsonl_when_present() {
     // Without a kind column every record has none.
     let history = read("c.csv", CHINESE_CSV, &ReadOptions::default()).unwrap();
     assert!(history.records.iter().all(|r| r.kind.is_none()));
+}
+
+#[test]
+fn the_date_column_is_read_as_written() {
+    let csv = "内容,受理单位,日期\n路灯不亮。,城管局,2019-1-1 12:59:49\n";
+    let history = read("h.csv", csv, &ReadOptions::default()).unwrap();
+    assert_eq!(
+        history.records[0].date.as_deref(),
+        Some("2019-1-1 12:59:49")
+    );
+    let jsonl = "{\"text\":\"路灯不亮。\",\"label\":\"城管局\",\"date\":20190101}\n";
+    let history = read("h.jsonl", jsonl, &ReadOptions::default()).unwrap();
+    assert_eq!(history.records[0].date.as_deref(), Some("20190101"));
 }

@@ -9,8 +9,8 @@ mod runtime;
 mod shared_data;
 
 use commands::{
-    bench, catalogue, eval, eval_analysis, eval_repeats, export_history, health, promote, rollback,
-    route, serve, train,
+    bench, catalogue, eval, eval_analysis, eval_repeats, export_history, health, hotspots, promote,
+    rollback, route, serve, train,
 };
 
 use clap::{Parser, Subcommand};
@@ -48,6 +48,8 @@ enum Command {
     EvalAnalysis(eval_analysis::EvalAnalysisArgs),
     /// Score repeat detection (petition similarity) against hand-labelled pairs.
     EvalRepeats(eval_repeats::EvalRepeatsArgs),
+    /// Hotspots: clusters of similar petitions in one place and window, hottest first.
+    Hotspots(hotspots::HotspotsArgs),
     /// Serve routing over gRPC (RouterService, AdminService, health, reflection).
     Serve(serve::ServeArgs),
     /// Ask a server's gRPC health service; exits 0 only when it is SERVING.
@@ -72,6 +74,7 @@ fn main() -> ExitCode {
         Command::Eval(a) => eval::eval(a),
         Command::EvalAnalysis(a) => eval_analysis::eval_analysis(a),
         Command::EvalRepeats(a) => eval_repeats::eval_repeats(a),
+        Command::Hotspots(a) => hotspots::hotspots(a),
         Command::Serve(a) => serve::serve(a),
         Command::Health(a) => health::health(a),
         Command::Bench(a) => bench::bench(a),

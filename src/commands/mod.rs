@@ -7,6 +7,7 @@ pub mod eval_analysis;
 pub mod eval_repeats;
 pub mod export_history;
 pub mod health;
+pub mod hotspots;
 pub mod promote;
 pub mod rollback;
 pub mod route;

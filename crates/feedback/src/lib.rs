@@ -102,6 +102,8 @@ pub struct RecentRow {
     pub final_department: String,
     /// The caller's key of the person who sent it, or `""`.
     pub petitioner_key: String,
+    /// The region hint it was routed with, or `""`.
+    pub region: String,
 }
 
 /// The routing an outcome belongs to, as kept.
@@ -388,7 +390,7 @@ impl Store {
             .backend()?
             .query(
                 "SELECT r.request_id, r.routed_at, r.title, r.content, r.suggested,
-                        COALESCE(o.final_department, ''), r.petitioner_key
+                        COALESCE(o.final_department, ''), r.petitioner_key, r.region
                  FROM routed r LEFT JOIN outcomes o ON o.request_id = r.request_id
                  WHERE r.routed_at >= $1
                  ORDER BY r.routed_at, r.request_id",
@@ -396,6 +398,7 @@ impl Store {
                 &[
                     Kind::Text,
                     Kind::Int,
+                    Kind::Text,
                     Kind::Text,
                     Kind::Text,
                     Kind::Text,
@@ -411,6 +414,7 @@ impl Store {
                     serde_json::from_str(&row[4].text()).unwrap_or_default();
                 RecentRow {
                     petitioner_key: row[6].text(),
+                    region: row[7].text(),
                     request_id: row[0].text(),
                     routed_at: row[1].int(),
                     title: row[2].text(),

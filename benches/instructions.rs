@@ -27,6 +27,7 @@ fn route_all(engine: &Engine, texts: &[String], analyse: bool) {
             content: text,
             region: "",
             analyse,
+            repeat_of: None,
         };
         black_box(engine.route(petition, 3).unwrap());
     }

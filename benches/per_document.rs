@@ -18,6 +18,7 @@ fn route(engine: &pr_router::Engine, text: &str) {
         content: text,
         region: "",
         analyse: true,
+        repeat_of: None,
     };
     std::hint::black_box(
         engine

@@ -29,6 +29,7 @@ fn bench(c: &mut Criterion) {
                                 content: &texts[i],
                                 region: "",
                                 analyse: true,
+                                repeat_of: None,
                             },
                             3,
                         )
@@ -49,6 +50,7 @@ fn bench(c: &mut Criterion) {
                             content: &texts[i],
                             region: "",
                             analyse: false,
+                            repeat_of: None,
                         })
                         .unwrap(),
                 )

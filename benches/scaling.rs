@@ -55,6 +55,7 @@ fn route_micros(engine: &Engine, text: &str) -> f64 {
             content: text,
             region: "",
             analyse: true,
+            repeat_of: None,
         },
         3,
     );

@@ -85,6 +85,7 @@ async fn a_resent_petition_finds_the_earlier_one_also_after_a_restart(
         ("urban_management", "smoke-1")
     );
     assert!(!top.department_name.is_empty());
+    assert_eq!(top.rule, pb::UnitRule::Repeat as i32);
     assert_eq!(again.suggestions.len(), first.suggestions.len());
     assert!(again.suggestions[1..]
         .iter()

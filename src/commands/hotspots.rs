@@ -7,8 +7,8 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use pr_feedback::StoreUrl;
 use pr_history::{Column, Columns, Labels, OnBadRow, ReadOptions};
-use pr_hotspots::{HeatMap, Params, Petition};
-use pr_router::Engine;
+use pr_hotspots::{HeatMap, Params};
+use pr_server::Dated;
 use rayon::prelude::*;
 use std::path::PathBuf;
 
@@ -58,16 +58,6 @@ fn window_days(s: &str) -> Result<u32, String> {
     u32::try_from(secs / 86_400).map_err(|_| format!("{s} is too long"))
 }
 
-/// A petition before routing: what the source gives.
-struct Raw {
-    id: String,
-    day: i32,
-    title: String,
-    text: String,
-    region: String,
-    petitioner: Option<String>,
-}
-
 pub fn hotspots(args: HotspotsArgs) -> Result<()> {
     let params = Params::default()
         .window_days(args.window)
@@ -79,7 +69,13 @@ pub fn hotspots(args: HotspotsArgs) -> Result<()> {
         (None, None) => unreachable!("clap requires one"),
     };
     let engine = args.engine.load()?;
-    let petitions = routed(&engine, raw)?;
+    let petitions = raw
+        .into_par_iter()
+        .map(|r| {
+            let id = r.id.clone();
+            r.route(&engine).with_context(|| format!("petition {id}"))
+        })
+        .collect::<Result<Vec<_>>>()?;
     let hotspots = pr_hotspots::find(&petitions, &params);
     if let Some(path) = &args.html {
         let map = HeatMap::new(&petitions, &params);
@@ -110,7 +106,7 @@ pub fn hotspots(args: HotspotsArgs) -> Result<()> {
     Ok(())
 }
 
-fn from_history(path: &std::path::Path, args: &HotspotsArgs) -> Result<Vec<Raw>> {
+fn from_history(path: &std::path::Path, args: &HotspotsArgs) -> Result<Vec<Dated>> {
     let options = ReadOptions {
         columns: Columns {
             date: args.date_column.clone(),
@@ -140,7 +136,7 @@ fn from_history(path: &std::path::Path, args: &HotspotsArgs) -> Result<Vec<Raw>>
                     r.row
                 );
             };
-            Ok(Raw {
+            Ok(Dated {
                 id: r.id.unwrap_or_else(|| format!("row-{}", r.row)),
                 day,
                 title: r.title,
@@ -152,65 +148,11 @@ fn from_history(path: &std::path::Path, args: &HotspotsArgs) -> Result<Vec<Raw>>
         .collect()
 }
 
-fn from_store(url: &StoreUrl) -> Result<Vec<Raw>> {
+fn from_store(url: &StoreUrl) -> Result<Vec<Dated>> {
     let store = pr_feedback::Store::open(url)?;
     Ok(store
         .recent(0)?
         .into_iter()
-        .map(|r| Raw {
-            id: r.request_id,
-            day: (r.routed_at.max(0) / 86_400) as i32,
-            title: r.title,
-            text: r.content,
-            region: r.region,
-            petitioner: Some(r.petitioner_key).filter(|k| !k.is_empty()),
-        })
+        .map(Dated::from_store)
         .collect())
-}
-
-/// Each petition routed and analysed as `route` would: its district (the region when given,
-/// else the place its text names), the department suggested first and its risk flags.
-fn routed(engine: &Engine, raw: Vec<Raw>) -> Result<Vec<Petition>> {
-    raw.into_par_iter()
-        .map(|r| {
-            let routing = engine
-                .route(
-                    pr_router::Petition {
-                        title: &r.title,
-                        content: &r.text,
-                        region: &r.region,
-                        analyse: true,
-                    },
-                    1,
-                )
-                .with_context(|| format!("petition {}", r.id))?;
-            let place = &routing.locality.place;
-            Ok(Petition {
-                place: if place.district.is_empty() {
-                    place.city.clone()
-                } else {
-                    place.district.clone()
-                },
-                department: routing
-                    .suggestions
-                    .first()
-                    .map(|s| s.code.clone())
-                    .unwrap_or_default(),
-                risks: routing
-                    .analysis
-                    .map(|a| {
-                        a.risks
-                            .iter()
-                            .map(|k| k.kind.as_str().to_string())
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                text: pr_text::normalise(&r.text),
-                id: r.id,
-                day: r.day,
-                title: r.title,
-                petitioner: r.petitioner,
-            })
-        })
-        .collect()
 }

@@ -97,6 +97,7 @@ pub fn route(args: RouteArgs) -> Result<()> {
             content: &text,
             region: args.region.as_deref().unwrap_or(""),
             analyse: !args.no_analysis,
+            repeat_of: None,
         },
         args.top_k,
     )?;

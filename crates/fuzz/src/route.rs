@@ -36,6 +36,7 @@ pub fn run(data: &[u8]) {
         content: &content,
         region: &region,
         analyse: true,
+        repeat_of: None,
     };
     check_route(shipped(), petition, usize::from(flags % 24));
 }
@@ -109,6 +110,7 @@ pub(crate) fn check_assembled(model: Model, catalogue: Catalogue) {
                 content: PROBE,
                 region,
                 analyse: true,
+                repeat_of: None,
             };
             check_route(&engine, petition, 3);
         }

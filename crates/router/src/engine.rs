@@ -69,6 +69,20 @@ pub struct Petition<'a> {
     /// Whether to analyse the petition too (facts, masked text, demand, channel, risks),
     /// when the engine has an analyser.
     pub analyse: bool,
+    /// The earlier petition this one repeats and the unit that finally handled it, when the
+    /// caller keeps a repeat window (重复件).
+    pub repeat_of: Option<RepeatOf<'a>>,
+}
+
+/// An earlier petition about the same matter, and the unit that finally handled it.
+/// Repeats stay with the unit that has the matter: it is suggested first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RepeatOf<'a> {
+    /// The earlier petition's request id, the evidence returned with the suggestion.
+    pub request_id: &'a str,
+    /// The unit that finally handled it: a department's code, name or alias, or a unit of
+    /// the model's labels.
+    pub unit: &'a str,
 }
 
 /// A matched duty keyword.
@@ -108,6 +122,10 @@ pub struct Suggestion {
     pub rule: UnitRule,
     /// Its part: sole handler, lead or co-handler of a joint matter, or an alternative.
     pub role: HandlingRole,
+    /// With [`UnitRule::Repeat`]: the request id of the earlier petition this unit finally
+    /// handled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat_of: Option<String>,
 }
 
 /// The part a suggested unit plays (谁主管谁负责; joint matters name a lead and co-handlers).
@@ -151,6 +169,9 @@ pub enum UnitRule {
     PlaceGovernment,
     /// No unit at the place: the line's city-level department.
     CityDepartment,
+    /// The unit that finally handled the earlier petition this one repeats; its confidence
+    /// stays the model's (0 when the model did not rank it).
+    Repeat,
 }
 
 /// Where the petition's place came from.
@@ -584,7 +605,7 @@ impl Engine {
         BUFFERS.with(|b| {
             let b = &mut *b.borrow_mut();
             let normalised = self.analyse(petition, b)?;
-            let mut routing = self.rank_targets(b, normalised, top_k.max(1));
+            let mut routing = self.rank_targets(b, normalised, top_k.max(1), petition.repeat_of);
             if let Some(analyser) = self.analyser.as_ref().filter(|_| petition.analyse) {
                 let mut analysis = with_places(analyser.analyse(&b.text), &routing.locality);
                 if let Some(learned) = self.learned_type(b) {
@@ -749,6 +770,7 @@ impl Engine {
         b: &mut Buffers,
         normalised: pr_text::Normalised,
         top_k: usize,
+        repeat_of: Option<RepeatOf>,
     ) -> Routing {
         self.share_among_targets(
             &b.candidates,
@@ -757,9 +779,10 @@ impl Engine {
             &mut b.shares,
         );
         let b = &*b;
-        let per_target = ranked_targets(&b.shares);
+        let mut per_target = ranked_targets(&b.shares);
         let best = per_target.first().map_or(0.0, |e| e.1);
         let second = per_target.get(1).map_or(0.0, |e| e.1);
+        let repeat_of = repeat_of.filter(|r| self.first_the_unit(&mut per_target, r.unit));
         // Suggestions reached through the same label share its model terms.
         let mut terms_of: Vec<(usize, Vec<ModelTerm>)> = Vec::new();
         let mut suggestions: Vec<Suggestion> = per_target
@@ -769,6 +792,10 @@ impl Engine {
             .collect();
         let category = self.category(&b.candidates, &b.confidences);
         self.assign_roles(&mut suggestions, &per_target, &b.keywords.scores);
+        if let (Some(repeat), Some(first)) = (repeat_of, suggestions.first_mut()) {
+            first.rule = UnitRule::Repeat;
+            first.repeat_of = Some(repeat.request_id.to_string());
+        }
         Routing {
             suggestions,
             category,
@@ -780,6 +807,25 @@ impl Engine {
             locality: b.locality.clone(),
             warnings: b.warnings.clone(),
             analysis: None,
+        }
+    }
+
+    /// Moves `unit` to the front of `per_target` (ranked or not: with the model's share, or
+    /// none), and says whether it is a routing target at all.
+    fn first_the_unit(&self, per_target: &mut Vec<(usize, f32, usize)>, unit: &str) -> bool {
+        let Some(t) = self.targets.find(&self.catalogue, unit) else {
+            return false;
+        };
+        if let Some(at) = per_target.iter().position(|e| e.0 == t) {
+            per_target[..=at].rotate_right(1);
+            return true;
+        }
+        match self.targets.label_of(t) {
+            Some(label) => {
+                per_target.insert(0, (t, 0.0, label));
+                true
+            }
+            None => false,
         }
     }
 
@@ -837,6 +883,7 @@ impl Engine {
             place_code: place.map(|p| p.code).unwrap_or_default(),
             rule: self.rule(&b.candidates, &b.place, label),
             role: HandlingRole::Alternative,
+            repeat_of: None,
         }
     }
 

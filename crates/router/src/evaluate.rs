@@ -75,6 +75,7 @@ pub fn evaluate(
                             content: &r.text,
                             region: if use_region { &r.region } else { "" },
                             analyse: false,
+                            repeat_of: None,
                         })
                         .map(|r| (r.labels.into_iter().map(|(l, _)| l).collect(), r.district))
                 })

@@ -15,8 +15,8 @@ mod units;
 
 pub use engine::{
     petition_text, Engine, EngineError, EngineOptions, HandlingRole, KeywordEvidence, Level,
-    Locality, LocalitySource, ModelTerm, Petition, Place, PlaceEvidence, RankedLabels, RouteError,
-    Routing, Suggestion, UnitRule,
+    Locality, LocalitySource, ModelTerm, Petition, Place, PlaceEvidence, RankedLabels, RepeatOf,
+    RouteError, Routing, Suggestion, UnitRule,
 };
 pub use evaluate::{contest, evaluate, Contest, EvalError, Evaluation, LocalityAccuracy};
 pub use load::{EngineLoadError, EngineSources};

@@ -74,6 +74,27 @@ impl Targets {
         }
     }
 
+    /// The target `unit` names: a department's code, name or alias, or a label of its own.
+    pub fn find(&self, catalogue: &Catalogue, unit: &str) -> Option<usize> {
+        match catalogue.resolve_label(unit) {
+            LabelTarget::Department(d) => Some(d),
+            _ => self
+                .targets
+                .iter()
+                .position(|t| t.department.is_none() && t.code == unit.trim()),
+        }
+    }
+
+    /// A model label that reaches target `t`: the one naming its department's central
+    /// duty, else the first that does; `None` when no label reaches it.
+    pub fn label_of(&self, t: usize) -> Option<usize> {
+        self.lead_label
+            .get(t)
+            .copied()
+            .flatten()
+            .or_else(|| self.by_label.iter().position(|ts| ts.contains(&t)))
+    }
+
     /// Whether `label` is the central duty of `target`'s department: the label names the
     /// department's first category, or the target is a label of its own.
     pub fn is_lead(&self, target: usize, label: usize) -> bool {

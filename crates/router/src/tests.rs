@@ -178,6 +178,7 @@ fn route(engine: &Engine, content: &str, region: &str) -> Routing {
                 content,
                 region,
                 analyse: true,
+                repeat_of: None,
             },
             5,
         )
@@ -611,4 +612,59 @@ fn a_history_with_a_kind_column_teaches_the_demand_type() {
         .unwrap()
         .demand;
     assert_eq!(demand.kind, pr_analysis::DemandType::Report, "{demand:?}");
+}
+
+#[test]
+fn a_repeat_goes_first_to_the_unit_that_handled_the_earlier_petition() {
+    let (_dir, engine, _) = engine();
+    let text = "甘井子阳光小区电梯坏了三个月物业不修，请住建部门处理";
+    let repeat = |unit: &str| {
+        engine
+            .route(
+                Petition {
+                    content: text,
+                    region: "甘井子区",
+                    analyse: true,
+                    repeat_of: Some(RepeatOf {
+                        request_id: "earlier-1",
+                        unit,
+                    }),
+                    ..Petition::default()
+                },
+                3,
+            )
+            .unwrap()
+    };
+    let first_time = route(&engine, text, "甘井子区");
+    assert_ne!(first_time.suggestions[0].code, "education");
+
+    // Named by its alias; the model's order follows it, one place fewer.
+    let again = repeat("教育局");
+    let top = &again.suggestions[0];
+    assert_eq!(top.code, "education");
+    assert_eq!(top.rule, UnitRule::Repeat);
+    assert_eq!(top.repeat_of.as_deref(), Some("earlier-1"));
+    assert!(matches!(top.role, HandlingRole::Sole | HandlingRole::Lead));
+    assert_eq!(again.suggestions.len(), 3);
+    assert_eq!(again.suggestions[1].code, first_time.suggestions[0].code);
+    assert!(again.suggestions[1..].iter().all(|s| s.repeat_of.is_none()
+        && s.role != HandlingRole::Sole
+        && s.rule != UnitRule::Repeat));
+
+    // Already ranked: moved to the front with the model's confidence.
+    let second = &first_time.suggestions[1];
+    let moved = repeat(&second.code);
+    assert_eq!(moved.suggestions[0].code, second.code);
+    assert_eq!(moved.suggestions[0].confidence, second.confidence);
+
+    // A unit no target stands for is not suggested: the model's answer stands.
+    let unknown = repeat("不存在的单位");
+    let codes = |r: &Routing| {
+        r.suggestions
+            .iter()
+            .map(|s| s.code.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(codes(&unknown)[..3], codes(&first_time)[..3]);
+    assert!(unknown.suggestions.iter().all(|s| s.repeat_of.is_none()));
 }

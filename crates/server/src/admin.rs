@@ -1,6 +1,7 @@
-//! `AdminService`: what is serving, and hot reload.
+//! `AdminService`: what is serving, hot reload, and hotspots.
 
 use crate::auth::Access;
+use crate::hotspots::Dated;
 use crate::live::Loaded;
 use crate::pb;
 use crate::pb::admin_service_server::AdminService;
@@ -156,6 +157,110 @@ impl AdminService for AdminApi {
             previous_model_version: previous.engine.model().version().to_string(),
             loaded: Some(model_info(&loaded)),
         }))
+    }
+
+    async fn hotspots(
+        &self,
+        request: Request<pb::HotspotsRequest>,
+    ) -> Result<Response<pb::HotspotsResponse>, Status> {
+        let result = hotspots(&self.shared, request.into_inner()).await;
+        self.shared
+            .metrics
+            .counted("Hotspots", result.map(Response::new))
+    }
+}
+
+/// Petitions read back by a Hotspots call that names no lookback.
+const DEFAULT_LOOKBACK_DAYS: u32 = 90;
+/// The longest lookback: ten years of petitions is more than any store keeps.
+const MAX_LOOKBACK_DAYS: u32 = 3660;
+/// Hotspots returned when the call names no limit.
+const DEFAULT_HOTSPOTS: u32 = 50;
+
+/// Hotspots over the stored petitions of the lookback, as the request asks.
+async fn hotspots(
+    shared: &Arc<Shared>,
+    r: pb::HotspotsRequest,
+) -> Result<pb::HotspotsResponse, Status> {
+    let or = |given: u32, default: u32| if given == 0 { default } else { given };
+    let lookback = or(r.lookback_days, DEFAULT_LOOKBACK_DAYS);
+    if lookback > MAX_LOOKBACK_DAYS {
+        return Err(Status::invalid_argument(format!(
+            "lookback_days = {lookback}: read at most {MAX_LOOKBACK_DAYS} days (0 means {DEFAULT_LOOKBACK_DAYS})"
+        )));
+    }
+    let params = pr_hotspots::Params::default()
+        .window_days(or(r.window_days, 7))
+        .min_count(or(r.min_count, 3) as usize)
+        .max_hotspots(usize::MAX)
+        .check()
+        .map_err(|e| Status::invalid_argument(e.to_string()))?;
+    let since = crate::feedback::now() - i64::from(lookback) * 86_400;
+    let rows = shared
+        .with_feedback(move |_, feedback| feedback.recent(since))
+        .await?;
+    let engine = shared.live.current();
+    let place = r.place.trim().to_string();
+    let limit = or(r.limit, DEFAULT_HOTSPOTS) as usize;
+    // One blocking thread: a report must not take the cores Route runs on.
+    let found = tokio::task::spawn_blocking(move || {
+        let read = rows.len();
+        let petitions: Vec<_> = rows
+            .into_iter()
+            .filter_map(|row| Dated::from_store(row).route(&engine.engine).ok())
+            .collect();
+        if petitions.len() < read {
+            // Only a petition with no text left fails to route; it cannot join a cluster.
+            tracing::warn!(
+                read,
+                unroutable = read - petitions.len(),
+                "hotspots: stored petitions without text left out"
+            );
+        }
+        let mut hotspots = pr_hotspots::find(&petitions, &params);
+        hotspots.retain(|h| place.is_empty() || h.place == place);
+        hotspots.truncate(limit);
+        let html = r.html.then(|| {
+            let map = pr_hotspots::HeatMap::new(&petitions, &params);
+            pr_hotspots::report_html(&hotspots, &map, "信访热点 (聚集性风险)")
+        });
+        (read, hotspots, html)
+    })
+    .await
+    .map_err(CallError::from)?;
+    let (read, hotspots, html) = found;
+    Ok(pb::HotspotsResponse {
+        hotspots: hotspots.into_iter().map(hotspot).collect(),
+        petitions: read as u32,
+        html: html.unwrap_or_default(),
+    })
+}
+
+fn hotspot(h: pr_hotspots::Hotspot) -> pb::Hotspot {
+    let counts = |counts: Vec<pr_hotspots::Count>| {
+        counts
+            .into_iter()
+            .map(|c| pb::NamedCount {
+                name: c.name,
+                petitions: c.count as u32,
+            })
+            .collect()
+    };
+    pb::Hotspot {
+        place: h.place,
+        start_date: h.start_date,
+        end_date: h.end_date,
+        count: h.count as u32,
+        previous_count: h.previous_count as u32,
+        growth: h.growth,
+        petitioners: h.petitioners.map(|n| n as u32),
+        top_terms: h.top_terms,
+        title: h.title,
+        title_request_id: h.title_id,
+        departments: counts(h.departments),
+        risks: counts(h.risks),
+        request_ids: h.ids,
+        heat: h.heat,
     }
 }
 

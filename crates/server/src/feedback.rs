@@ -7,7 +7,7 @@
 //! a write succeeds again.
 
 use crate::metrics::ServerMetrics;
-use pr_feedback::{OnlineAccuracy, Outcome, Recorded, Routed, Store};
+use pr_feedback::{OnlineAccuracy, Outcome, RecentRow, Recorded, Routed, Store};
 use std::collections::{HashSet, VecDeque};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -136,6 +136,14 @@ impl Feedback {
         model_version: &str,
     ) -> Result<Vec<OnlineAccuracy>, pr_feedback::FeedbackError> {
         self.store().online_accuracy(Some(model_version))
+    }
+
+    /// The petitions kept that were routed at or after `since` (Unix seconds), oldest
+    /// first, with their outcomes (blocking). Petitions still queued are committed first.
+    pub fn recent(&self, since: i64) -> Result<Vec<RecentRow>, pr_feedback::FeedbackError> {
+        // A failed flush is reported by the writer; what was committed is still read.
+        let _ = self.flush();
+        self.store().recent(since)
     }
 
     /// Waits until every petition queued before is committed or lost; fails when a write

@@ -10,6 +10,7 @@ mod auth;
 mod config;
 mod cores;
 mod feedback;
+mod hotspots;
 mod live;
 mod metrics;
 mod repeats;
@@ -31,5 +32,6 @@ pub mod pb {
 
 pub use auth::AccessError;
 pub use config::{AccessFiles, Config, ConfigError, LogFormat, OrOff, Settings, Span, TlsFiles};
+pub use hotspots::Dated;
 pub use live::{Live, Loaded, ReloadError};
 pub use server::{serve, Bound, ServeError};

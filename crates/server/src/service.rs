@@ -8,7 +8,7 @@ use crate::metrics::ServerMetrics;
 use crate::pb;
 use crate::pb::router_service_server::RouterService;
 use crate::status::CallError;
-use pr_router::{HandlingRole, Level, LocalitySource, Petition, Routing, UnitRule};
+use pr_router::{HandlingRole, Level, LocalitySource, Petition, RepeatOf, Routing, UnitRule};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -123,6 +123,9 @@ impl Shared {
         );
         let _entered = span.enter();
         let result = self.check(r).and_then(|()| {
+            let stored = self.stored_form(r, loaded.engine.analyser());
+            let similar = stored.as_ref().map_or_else(Vec::new, |s| s.similar(r));
+            let earlier = crate::repeats::handled_before(&similar);
             let start = Instant::now();
             let top_k = if r.top_k == 0 { DEFAULT_TOP_K } else { r.top_k };
             let routing = loaded
@@ -133,6 +136,10 @@ impl Shared {
                         content: &r.content,
                         region: &r.region_hint,
                         analyse: r.analyse.unwrap_or(true),
+                        repeat_of: earlier.map(|e| RepeatOf {
+                            request_id: &e.request_id,
+                            unit: &e.final_department,
+                        }),
                     },
                     top_k as usize,
                 )
@@ -144,16 +151,15 @@ impl Shared {
             span.record("us", elapsed.as_micros() as u64);
             self.metrics
                 .routed(elapsed.as_secs_f64(), top, routing.needs_review);
-            let similar = self.keep_for_feedback(r, &routing, loaded.engine.analyser());
+            if let Some(stored) = stored {
+                self.keep(r, stored, &routing);
+            }
             if let Some(analysis) = &routing.analysis {
                 self.metrics
                     .risks(analysis.risks.iter().map(|r| r.kind.as_str()));
             }
             let mut answer = response(r, routing, elapsed);
             answer.repeat = crate::repeats::is_repeat(&similar);
-            if let Some(earlier) = crate::repeats::handled_before(&similar) {
-                first_the_earlier_department(&mut answer, earlier, loaded.engine.catalogue());
-            }
             answer.similar = similar.into_iter().map(similar_petition).collect();
             Ok(answer)
         });
@@ -200,25 +206,33 @@ impl Shared {
         Ok(stored.map_err(CallError::from)?)
     }
 
-    /// With a feedback store: the earlier petitions of the repeat window like this one, and
-    /// queues it (when it has a request id) for its outcome and for the petitions after it.
-    /// Unless `--store-raw-text`, the text is kept with personal data masked, and compared as
-    /// kept.
-    fn keep_for_feedback(
-        &self,
+    /// With a feedback store: the petition as the store keeps it, to compare with the
+    /// repeat window. Unless `--store-raw-text`, the text is kept with personal data masked,
+    /// and compared as kept.
+    fn stored_form<'a>(
+        &'a self,
         r: &pb::RouteRequest,
-        routing: &Routing,
         analyser: Option<&pr_analysis::Analyser>,
-    ) -> Vec<crate::repeats::Similar> {
+    ) -> Option<Stored<'a>> {
         let (Some(feedback), Some(repeats)) = (&self.feedback, &self.repeats) else {
-            return Vec::new();
+            return None;
         };
         let title = self.stored_text(&r.title, analyser);
         let content = self.stored_text(&r.content, analyser);
-        let signature = repeats.signature(&title, &content);
-        let similar = repeats.similar(&signature, &r.request_id, &r.petitioner_key);
+        Some(Stored {
+            signature: repeats.signature(&title, &content),
+            title,
+            content,
+            feedback,
+            repeats,
+        })
+    }
+
+    /// Queues a routed petition (when it has a request id) for its outcome, and adds it to
+    /// the repeat window for the petitions after it.
+    fn keep(&self, r: &pb::RouteRequest, stored: Stored, routing: &Routing) {
         if r.request_id.is_empty() {
-            return similar;
+            return;
         }
         let suggested: Vec<String> = routing.suggestions.iter().map(|s| s.code.clone()).collect();
         let routed_at = crate::feedback::now();
@@ -228,12 +242,14 @@ impl Shared {
             final_department: String::new(),
             petitioner_key: r.petitioner_key.clone(),
         };
-        repeats.remember(earlier, routed_at, signature);
-        let kept = feedback.routed(pr_feedback::Routed {
+        stored
+            .repeats
+            .remember(earlier, routed_at, stored.signature);
+        let kept = stored.feedback.routed(pr_feedback::Routed {
             request_id: r.request_id.clone(),
             routed_at,
-            title,
-            content,
+            title: stored.title,
+            content: stored.content,
             suggested,
             model_version: routing.model_version.clone(),
             // The intake desk's district, for training with the hint as it was given.
@@ -244,7 +260,23 @@ impl Shared {
             self.metrics.feedback_dropped();
             warn_dropped(&r.request_id);
         }
-        similar
+    }
+}
+
+/// A petition as the feedback store keeps it, and where it goes.
+struct Stored<'a> {
+    title: String,
+    content: String,
+    signature: pr_similar::Signature,
+    feedback: &'a crate::feedback::Feedback,
+    repeats: &'a crate::repeats::Repeats,
+}
+
+impl Stored<'_> {
+    /// The earlier petitions of the repeat window like this one.
+    fn similar(&self, r: &pb::RouteRequest) -> Vec<crate::repeats::Similar> {
+        self.repeats
+            .similar(&self.signature, &r.request_id, &r.petitioner_key)
     }
 }
 
@@ -298,39 +330,6 @@ fn reads_as_personal_number(key: &str) -> bool {
         && (last.is_ascii_digit() || matches!(last, 'X' | 'x'))
 }
 
-/// Suggests first the department that finally handled the earlier petition this one repeats
-/// (重复件 stay with the unit that has the matter), marked with that petition's request id.
-fn first_the_earlier_department(
-    answer: &mut pb::RouteResponse,
-    earlier: &crate::repeats::Earlier,
-    catalogue: &pr_catalogue::Catalogue,
-) {
-    let code = &earlier.final_department;
-    let at = answer
-        .suggestions
-        .iter()
-        .position(|s| &s.department_code == code);
-    let mut suggestion = match at {
-        Some(i) => answer.suggestions.remove(i),
-        None => {
-            // Not suggested by the model: one place fewer for the others.
-            answer.suggestions.pop();
-            let name = catalogue
-                .departments()
-                .iter()
-                .find(|d| &d.code == code)
-                .map_or_else(|| code.clone(), |d| d.name.clone());
-            pb::Suggestion {
-                department_code: code.clone(),
-                department_name: name,
-                ..Default::default()
-            }
-        }
-    };
-    suggestion.repeat_of = earlier.request_id.clone();
-    answer.suggestions.insert(0, suggestion);
-}
-
 fn similar_petition(s: crate::repeats::Similar) -> pb::SimilarPetition {
     pb::SimilarPetition {
         request_id: s.earlier.request_id,
@@ -373,8 +372,7 @@ fn response(r: &pb::RouteRequest, routing: Routing, elapsed: Duration) -> pb::Ro
                 place_code: s.place_code,
                 rule: unit_rule(s.rule) as i32,
                 role: handling_role(s.role) as i32,
-                // Set by the caller for the department of a repeated petition.
-                repeat_of: String::new(),
+                repeat_of: s.repeat_of.unwrap_or_default(),
             })
             .collect(),
         category: routing.category,
@@ -417,6 +415,7 @@ fn unit_rule(rule: UnitRule) -> pb::UnitRule {
         UnitRule::LocalUnit => pb::UnitRule::LocalUnit,
         UnitRule::PlaceGovernment => pb::UnitRule::PlaceGovernment,
         UnitRule::CityDepartment => pb::UnitRule::CityDepartment,
+        UnitRule::Repeat => pb::UnitRule::Repeat,
     }
 }
 

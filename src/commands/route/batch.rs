@@ -193,6 +193,7 @@ fn route_rows(
                     content: &r.text,
                     region: region.or(r.region.as_deref()).unwrap_or(""),
                     analyse,
+                    repeat_of: None,
                 };
                 let (routing, error) = match engine.route(petition, top_k) {
                     Ok(routing) => (Some(routing), None),

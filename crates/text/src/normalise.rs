@@ -83,6 +83,13 @@ pub fn normalise_into(raw: &str, max_chars: usize, out: &mut String) -> Normalis
                 }
                 None => Some('&'),
             },
+            '%' | '\u{FF05}' => match decode_percent(&raw[..pos], &raw[pos..]) {
+                Some((decoded, len)) => {
+                    next = pos + len;
+                    fold_char(decoded)
+                }
+                None => fold_char(c),
+            },
             _ => fold_char(c),
         };
         pos = next;
@@ -173,6 +180,63 @@ fn tag_end(bytes: &[u8], start: usize) -> Option<usize> {
         .map(|i| start + i + 1)
 }
 
+/// Decodes a percent-encoded UTF-8 character at the start of `s` (`%E5%A4%A7` → 大): some
+/// intake systems pass web forms on URL-encoded, with the ASCII or the full-width sign and
+/// hex digits. A non-ASCII character must be whole and valid UTF-8; an ASCII one (`%20`) is
+/// decoded only next to another escape (`before` is the text before `s`), so that
+/// `增长50%20个` keeps its text.
+fn decode_percent(before: &str, s: &str) -> Option<(char, usize)> {
+    let (lead, mut len) = percent_byte(s)?;
+    let width = match lead {
+        // An escaped percent sign stays escaped: one level of decoding, so normalising twice
+        // changes nothing more.
+        b'%' => return None,
+        0x00..=0x7F => {
+            let escaped_before = before
+                .char_indices()
+                .rev()
+                .nth(2)
+                .is_some_and(|(i, _)| percent_byte(&before[i..]).is_some());
+            return (escaped_before || percent_byte(&s[len..]).is_some())
+                .then(|| (char::from(lead), len));
+        }
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return None,
+    };
+    let mut bytes = [lead, 0, 0, 0];
+    for b in &mut bytes[1..width] {
+        let (byte, l) = percent_byte(&s[len..])?;
+        *b = byte;
+        len += l;
+    }
+    let c = std::str::from_utf8(&bytes[..width]).ok()?.chars().next()?;
+    Some((c, len))
+}
+
+/// One `%XX` (or full-width `％ＸＸ`) at the start of `s`: the byte and the bytes it spans.
+fn percent_byte(s: &str) -> Option<(u8, usize)> {
+    let mut chars = s.char_indices();
+    let (_, sign) = chars.next()?;
+    if sign != '%' && sign != '\u{FF05}' {
+        return None;
+    }
+    let mut digit = || {
+        let (_, c) = chars.next()?;
+        let c = match c {
+            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF26}' | '\u{FF41}'..='\u{FF46}' => {
+                char::from_u32(c as u32 - 0xFEE0)?
+            }
+            c => c,
+        };
+        c.to_digit(16)
+    };
+    let byte = digit()? * 16 + digit()?;
+    let end = chars.next().map_or(s.len(), |(i, _)| i);
+    Some((byte as u8, end))
+}
+
 /// Decodes a character reference at the start of `s`: the character and the bytes it spans.
 fn decode_entity(s: &str) -> Option<(char, usize)> {
     let window = &s.as_bytes()[..s.len().min(MAX_ENTITY_BYTES)];
@@ -213,6 +277,21 @@ mod tests {
             normalise("  小区\u{3000}\u{3000}停水\r\n\t三天  "),
             "小区 停水 三天"
         );
+    }
+
+    #[test]
+    fn decodes_percent_encoded_text_and_keeps_a_lone_percent_sign() {
+        assert_eq!(normalise("投诉%E5%A4%A7%E8%BF%9E"), "投诉大连");
+        assert_eq!(
+            normalise("％E6％88％91％20％20家"),
+            "我 家",
+            "full-width signs, and spaces inside a run"
+        );
+        assert_eq!(normalise("增长50%20个"), "增长50%20个");
+        assert_eq!(normalise("100% 满意，%E5%A4 断了"), "100% 满意,%e5%a4 断了");
+        assert_eq!(normalise("%"), "%");
+        let escaped = normalise("%25%34%31");
+        assert_eq!(normalise(&escaped), escaped);
     }
 
     #[test]

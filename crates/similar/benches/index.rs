@@ -2,13 +2,12 @@
 //! the time Route spends signing a ~300-character petition and querying it (≤ 50 µs p99).
 //!
 //! The stored texts are synthetic, regenerated from their key whenever needed (never kept):
-//! 280 to 320 characters of words drawn from a 50,000-word vocabulary with Zipf frequencies
-//! (rank r with probability ∝ r^−0.8), each word one to four ideographs drawn from 3,500 (about
-//! the 常用字 list, rank r ∝ 1/r), with a comma or a full stop after one word in four. Common
-//! words make unrelated texts share shingles the way real petitions do, so the band table sees
-//! realistic collisions: the exponents were chosen so that the exact trigram Jaccard similarity
-//! of unrelated synthetic pairs (mean 0.005, 99th percentile 0.015) is a little above that of
-//! real petitions (0.0013 and 0.012). The setup prints the background it measures.
+//! `pr-synthetic`'s texts (seed 0) of 280 to 320 characters, words with Zipf frequencies from
+//! a 50,000-word vocabulary. Common words make unrelated texts share shingles the way real
+//! petitions do, so the band table sees realistic collisions (the exact trigram Jaccard
+//! similarity of unrelated synthetic pairs, mean 0.005 and 99th percentile 0.015, is a little
+//! above that of real petitions, 0.0013 and 0.012). The setup prints the background it
+//! measures.
 //!
 //! The setup output (stderr) gives what criterion does not: memory, build time, recall, and
 //! p50 / p99 of 10,000 timed queries each for near-duplicates and fresh petitions, of
@@ -21,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use pr_similar::{Index, Params, Signature, ValidParams};
+use pr_synthetic::{mix, Generator};
 use rayon::prelude::*;
 
 /// Queries timed one by one for the percentiles.
@@ -29,95 +29,30 @@ const TIMED: usize = 10_000;
 /// Keys of fresh (never stored) petitions start here.
 const FRESH: u64 = 1 << 40;
 
-/// Zipf exponent of word frequencies; see the module documentation.
-const WORD_EXPONENT: f64 = 0.8;
+/// Length of the stored texts, in characters.
+const LENGTH: std::ops::RangeInclusive<usize> = 280..=320;
 
-/// Vocabulary and character pool of the synthetic petitions.
-struct Generator {
-    words: Vec<Vec<char>>,
+/// The synthetic petition of `key`.
+fn text_of(generator: &Generator, key: u64) -> String {
+    generator.text(key, LENGTH)
 }
 
-impl Generator {
-    fn new() -> Generator {
-        const IDEOGRAPHS: usize = 3_500;
-        let pool: Vec<char> = (0..IDEOGRAPHS as u64)
-            .map(|i| char::from_u32(0x4e00 + (mix(i) % 20_000) as u32).unwrap())
-            .collect();
-        let words = (0..50_000u64)
-            .map(|w| {
-                let mut rng = Rng(mix(w ^ 0x776f_7264));
-                let len = match rng.next() % 20 {
-                    0..=2 => 1,
-                    3..=14 => 2,
-                    15..=17 => 3,
-                    _ => 4,
-                };
-                (0..len).map(|_| pool[rng.zipf(IDEOGRAPHS, 1.0)]).collect()
-            })
-            .collect();
-        Generator { words }
-    }
-
-    /// The synthetic petition of `key`.
-    fn text(&self, key: u64) -> String {
-        let mut rng = Rng(mix(key));
-        let len = 280 + (rng.next() % 41) as usize;
-        let mut text = Vec::with_capacity(len + 4);
-        while text.len() < len {
-            text.extend(&self.words[rng.zipf(self.words.len(), WORD_EXPONENT)]);
-            match rng.next() % 16 {
-                0..=2 => text.push('，'),
-                3 => text.push('。'),
-                _ => {}
-            }
-        }
-        text.into_iter().collect()
-    }
-
-    /// `key`'s petition sent again: 5 characters replaced and a 10-character clause added,
-    /// other punctuation.
-    fn resent(&self, key: u64) -> String {
-        let mut rng = Rng(mix(key ^ 0x7265_7365_6e74));
-        let mut chars: Vec<char> = self.text(key).replace('，', "、").chars().collect();
-        for _ in 0..5 {
-            let at = (rng.next() % chars.len() as u64) as usize;
-            chars[at] = self.words[rng.zipf(self.words.len(), WORD_EXPONENT)][0];
-        }
-        let clause: Vec<char> = self.text(FRESH + key).chars().take(10).collect();
+/// `key`'s petition sent again: 5 characters replaced and a 10-character clause added, other
+/// punctuation.
+fn sent_again(generator: &Generator, key: u64) -> String {
+    let mut rng = generator.rng(key ^ 0x7265_7365_6e74);
+    let mut chars: Vec<char> = text_of(generator, key)
+        .replace('，', "、")
+        .chars()
+        .collect();
+    for _ in 0..5 {
         let at = (rng.next() % chars.len() as u64) as usize;
-        chars.splice(at..at, clause);
-        chars.into_iter().collect()
+        chars[at] = generator.word(&mut rng)[0];
     }
-}
-
-/// SplitMix64's output function.
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(1);
-        mix(self.0)
-    }
-
-    /// A rank below `n`, rank r with probability ∝ r^−s (inverting the continuous CDF:
-    /// cheap, close enough for a benchmark).
-    fn zipf(&mut self, n: usize, s: f64) -> usize {
-        let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
-        let x = if s == 1.0 {
-            (n as f64 + 1.0).powf(u)
-        } else {
-            let a = 1.0 - s;
-            (u * ((n as f64 + 1.0).powf(a) - 1.0) + 1.0).powf(1.0 / a)
-        };
-        (x - 1.0) as usize % n
-    }
+    let clause: Vec<char> = text_of(generator, FRESH + key).chars().take(10).collect();
+    let at = (rng.next() % chars.len() as u64) as usize;
+    chars.splice(at..at, clause);
+    chars.into_iter().collect()
 }
 
 /// Percentile `p` (0..=100) of sorted durations, in µs.
@@ -146,7 +81,7 @@ fn build(generator: &Generator, params: &ValidParams, entries: u64) -> Index {
     for chunk in (0..entries).collect::<Vec<_>>().chunks(50_000) {
         let signed: Vec<(u64, Signature)> = chunk
             .par_iter()
-            .map(|&key| (key, Signature::new(&generator.text(key), params)))
+            .map(|&key| (key, Signature::new(&text_of(generator, key), params)))
             .collect();
         for (key, sig) in signed {
             let insert = Instant::now();
@@ -241,7 +176,7 @@ fn timed_inserts(index: &mut Index, generator: &Generator, params: &ValidParams,
     ] {
         let mut times = Vec::with_capacity(count);
         for key in keys.by_ref().take(count) {
-            let sig = Signature::new(&generator.text(key), params);
+            let sig = Signature::new(&text_of(generator, key), params);
             let start = Instant::now();
             index.insert(key, day, sig);
             times.push(start.elapsed());
@@ -260,13 +195,13 @@ fn bench(c: &mut Criterion) {
         .check()
         .expect("valid parameters");
     eprintln!("parameters: {params:?}");
-    let generator = Generator::new();
+    let generator = Generator::new(0);
     let mut index = build(&generator, &params, entries);
 
     // Background: how alike unrelated synthetic petitions are, and how many band candidates
     // a fresh petition brings (all verified candidates, whatever their similarity).
     let sigs: Vec<Signature> = (0..2_000u64)
-        .map(|i| Signature::new(&generator.text(mix(i) % entries), &params))
+        .map(|i| Signature::new(&text_of(&generator, mix(i) % entries), &params))
         .collect();
     let pairs: Vec<f32> = sigs
         .chunks_exact(2)
@@ -274,7 +209,7 @@ fn bench(c: &mut Criterion) {
         .collect();
     let candidates: usize = (0..1_000u64)
         .map(|i| {
-            let sig = Signature::new(&generator.text(FRESH + 500_000 + i), &params);
+            let sig = Signature::new(&text_of(&generator, FRESH + 500_000 + i), &params);
             index.query(&sig, usize::MAX, 0.0).len()
         })
         .sum();
@@ -287,18 +222,18 @@ fn bench(c: &mut Criterion) {
     let resent: Vec<(u64, String)> = (0..TIMED as u64)
         .map(|i| {
             let key = mix(i ^ 0x5eed) % entries;
-            (key, generator.resent(key))
+            (key, sent_again(&generator, key))
         })
         .collect();
     let fresh: Vec<(u64, String)> = (0..TIMED as u64)
-        .map(|i| (FRESH + i, generator.text(FRESH + i)))
+        .map(|i| (FRESH + i, text_of(&generator, FRESH + i)))
         .collect();
     let example = &resent[0].1;
     eprintln!(
         "resent example: {} characters, similarity {:.3} to the original",
         example.chars().count(),
         Signature::new(example, &params)
-            .similarity(&Signature::new(&generator.text(resent[0].0), &params))
+            .similarity(&Signature::new(&text_of(&generator, resent[0].0), &params))
     );
     timed_queries(&index, &params, &resent, &fresh);
     let today = (entries / 3_000 + 1) as u32;
@@ -327,7 +262,7 @@ fn bench(c: &mut Criterion) {
         b.iter_batched(
             || {
                 key += 1;
-                (key, Signature::new(&generator.text(key), &params))
+                (key, Signature::new(&text_of(&generator, key), &params))
             },
             |(key, sig)| index.insert(key, today, sig),
             BatchSize::SmallInput,

@@ -9,7 +9,6 @@ use pr_feedback::StoreUrl;
 use pr_history::{Column, Columns, Labels, OnBadRow, ReadOptions};
 use pr_hotspots::{HeatMap, Params};
 use pr_server::Dated;
-use rayon::prelude::*;
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -69,14 +68,7 @@ pub fn hotspots(args: HotspotsArgs) -> Result<()> {
         (None, None) => unreachable!("clap requires one"),
     };
     let engine = args.engine.load()?;
-    let petitions = raw
-        .into_par_iter()
-        .map(|r| {
-            let id = r.id.clone();
-            r.route(&engine).with_context(|| format!("petition {id}"))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let hotspots = pr_hotspots::find(&petitions, &params);
+    let (petitions, hotspots) = pr_server::find_hotspots(&engine, raw, &params, true)?;
     if let Some(path) = &args.html {
         let map = HeatMap::new(&petitions, &params);
         let html = pr_hotspots::report_html(&hotspots, &map, "信访热点 (聚集性风险)");

@@ -219,43 +219,7 @@ pub(crate) fn summarise(
     };
 
     let count = c.local.len();
-    let mut keys = HashSet::new();
-    let mut keyless = 0;
-    let mut departments: HashMap<&str, usize> = HashMap::new();
-    let mut risks: HashMap<&str, usize> = HashMap::new();
-    let mut points = 0.0;
-    for &v in c.local {
-        let p = member(v);
-        // A petition counts ½; its petitioner ½ the first time (a petition without a key
-        // is taken to be a new petitioner).
-        points += 0.5;
-        match &p.petitioner {
-            Some(key) => {
-                if keys.insert(key.as_str()) {
-                    points += 0.5;
-                }
-            }
-            None => {
-                keyless += 1;
-                points += 0.5;
-            }
-        }
-        if !p.department.is_empty() {
-            *departments.entry(p.department.as_str()).or_default() += 1;
-        }
-        let mut kinds: Vec<&str> = p.risks.iter().map(String::as_str).collect();
-        kinds.sort_unstable();
-        kinds.dedup();
-        for &kind in &kinds {
-            *risks.entry(kind).or_default() += 1;
-        }
-        if kinds.iter().any(|k| HIGH_SEVERITY_RISKS.contains(k)) {
-            points += HIGH_RISK_POINTS;
-        } else if !kinds.is_empty() {
-            points += OTHER_RISK_POINTS;
-        }
-    }
-    let petitioners = (keyless < count).then_some(keys.len());
+    let score = Score::of(c.local.iter().map(|&v| member(v)));
     let previous = c.previous_count;
     let growth = (count as f64 - previous as f64) / previous.max(1) as f64;
     let window_days = i64::from(params.window_days());
@@ -278,16 +242,73 @@ pub(crate) fn summarise(
         count,
         previous_count: previous,
         growth,
-        petitioners,
+        petitioners: score.petitioners,
         top_terms: Vec::new(),
         title,
         title_id: representative.id.clone(),
-        departments: sorted_counts(departments),
-        risks: sorted_counts(risks),
+        departments: score.departments,
+        risks: score.risks,
         ids: c.local.iter().map(|&v| member(v).id.clone()).collect(),
-        heat: heat(points, growth),
+        heat: heat(score.points, growth),
     };
     (hotspot, pending)
+}
+
+/// What a cluster's members add up to: its petitioners, departments, risks and the points
+/// of its heat (see the crate documentation).
+pub(crate) struct Score {
+    pub(crate) petitioners: Option<usize>,
+    pub(crate) departments: Vec<Count>,
+    pub(crate) risks: Vec<Count>,
+    pub(crate) points: f64,
+}
+
+impl Score {
+    pub(crate) fn of<'a>(members: impl Iterator<Item = &'a Petition>) -> Score {
+        let mut count = 0;
+        let mut keys = HashSet::new();
+        let mut keyless = 0;
+        let mut departments: HashMap<&str, usize> = HashMap::new();
+        let mut risks: HashMap<&str, usize> = HashMap::new();
+        let mut points = 0.0;
+        for p in members {
+            count += 1;
+            // A petition counts ½; its petitioner ½ the first time (a petition without a key
+            // is taken to be a new petitioner).
+            points += 0.5;
+            match &p.petitioner {
+                Some(key) => {
+                    if keys.insert(key.as_str()) {
+                        points += 0.5;
+                    }
+                }
+                None => {
+                    keyless += 1;
+                    points += 0.5;
+                }
+            }
+            if !p.department.is_empty() {
+                *departments.entry(p.department.as_str()).or_default() += 1;
+            }
+            let mut kinds: Vec<&str> = p.risks.iter().map(String::as_str).collect();
+            kinds.sort_unstable();
+            kinds.dedup();
+            for &kind in &kinds {
+                *risks.entry(kind).or_default() += 1;
+            }
+            if kinds.iter().any(|k| HIGH_SEVERITY_RISKS.contains(k)) {
+                points += HIGH_RISK_POINTS;
+            } else if !kinds.is_empty() {
+                points += OTHER_RISK_POINTS;
+            }
+        }
+        Score {
+            petitioners: (keyless < count).then_some(keys.len()),
+            departments: sorted_counts(departments),
+            risks: sorted_counts(risks),
+            points,
+        }
+    }
 }
 
 /// The heat of a cluster whose petitions earned `points`, growing by `growth`.

@@ -192,6 +192,35 @@ pub fn find(petitions: &[Petition], params: &ValidParams) -> Vec<Hotspot> {
     cluster::find(petitions, params)
 }
 
+/// Scores `hotspots` again from their members in `petitions` (departments, risks, heat),
+/// orders them hottest first and keeps `max`: for callers that fill in the departments and
+/// risk flags of the members only, after [`find`] (asked for every hotspot) has clustered
+/// petitions without them. Members are found by id, so ids should be unique; a hotspot id
+/// that `petitions` does not hold is left out of the score.
+pub fn rescore(hotspots: &mut Vec<Hotspot>, petitions: &[Petition], max: usize) {
+    let wanted: std::collections::HashSet<&str> = hotspots
+        .iter()
+        .flat_map(|h| h.ids.iter().map(String::as_str))
+        .collect();
+    let by_id: std::collections::HashMap<&str, &Petition> = petitions
+        .iter()
+        .filter(|p| wanted.contains(p.id.as_str()))
+        .map(|p| (p.id.as_str(), p))
+        .collect();
+    for h in hotspots.iter_mut() {
+        let score = hotspot::Score::of(
+            h.ids
+                .iter()
+                .filter_map(|id| by_id.get(id.as_str()).copied()),
+        );
+        h.departments = score.departments;
+        h.risks = score.risks;
+        h.heat = hotspot::heat(score.points, h.growth);
+    }
+    hotspots.sort_by(hotspot::hotter);
+    hotspots.truncate(max);
+}
+
 /// First day of the window holding `day`, for windows of `window_days` (see the crate
 /// documentation): the window starts on a Monday and, for 7 days, is `day`'s ISO week.
 ///

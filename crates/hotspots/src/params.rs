@@ -123,6 +123,15 @@ impl Default for ValidParams {
 }
 
 impl ValidParams {
+    /// The same parameters keeping every hotspot, for a caller that ranks them later with
+    /// [`crate::rescore`].
+    pub fn keeping_all(&self) -> ValidParams {
+        ValidParams {
+            max_hotspots: usize::MAX,
+            ..self.clone()
+        }
+    }
+
     /// Width of a window in days.
     pub fn window_days(&self) -> u32 {
         self.window_days

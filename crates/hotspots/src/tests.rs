@@ -804,3 +804,27 @@ fn hotspot_serialises_with_snake_case_fields() {
     let back: Hotspot = serde_json::from_value(json).unwrap();
     assert_eq!(back, hotspots[0]);
 }
+
+#[test]
+fn rescoring_after_filling_in_the_members_gives_what_finding_with_them_gives() {
+    let (mut petitions, burst_ids) = burst_fixture();
+    let params = Params::default().max_hotspots(1).check().unwrap();
+    let mut hotspots = find(&petitions, &params.keeping_all());
+    assert!(
+        hotspots.len() > 1,
+        "keeping_all keeps more than max_hotspots"
+    );
+    // Only the members get their department and risk flags, as a caller routing them
+    // after clustering would give them.
+    let members: HashSet<String> = hotspots.iter().flat_map(|h| h.ids.clone()).collect();
+    for (i, p) in petitions.iter_mut().enumerate() {
+        if members.contains(&p.id) {
+            p.department = ["住建局", "热力公司"][i % 2].into();
+            if burst_ids.contains(&p.id) && i % 3 == 0 {
+                p.risks = vec!["collective".into()];
+            }
+        }
+    }
+    rescore(&mut hotspots, &petitions, params.max_hotspots());
+    assert_eq!(hotspots, find(&petitions, &params));
+}

@@ -600,6 +600,33 @@ impl Engine {
         })
     }
 
+    /// The petition's locality as [`Engine::route`] gives it, when the region hint or a
+    /// district the text names decides it (or the catalogue has no local units); `None` when
+    /// only routing can tell, from what the model learned of places. A cheap pass for callers
+    /// that need the place of many petitions and the rest of the routing of a few.
+    pub fn locate(&self, petition: Petition) -> Result<Option<Locality>, RouteError> {
+        BUFFERS.with(|b| {
+            let b = &mut *b.borrow_mut();
+            let raw = petition_text(petition.title, petition.content);
+            normalise_into(&raw, self.options.max_chars, &mut b.text);
+            if b.text.is_empty() {
+                return Err(RouteError::EmptyText);
+            }
+            b.warnings.clear();
+            let (locality, _) = self
+                .locator
+                .locate(&b.text, petition.region, &mut b.warnings);
+            // The model sets the place only where these leave it open (`set_from_model`).
+            let decided = !self.units.has_local_units()
+                || match locality.source {
+                    LocalitySource::Hint => true,
+                    LocalitySource::Text => !locality.place.district.is_empty(),
+                    LocalitySource::None | LocalitySource::Model => false,
+                };
+            Ok(decided.then_some(locality))
+        })
+    }
+
     /// Routes one petition: the `top_k` best departments with evidence.
     pub fn route(&self, petition: Petition, top_k: usize) -> Result<Routing, RouteError> {
         BUFFERS.with(|b| {

@@ -668,3 +668,33 @@ fn a_repeat_goes_first_to_the_unit_that_handled_the_earlier_petition() {
     assert_eq!(codes(&unknown)[..3], codes(&first_time)[..3]);
     assert!(unknown.suggestions.iter().all(|s| s.repeat_of.is_none()));
 }
+
+#[test]
+fn locating_alone_gives_the_place_routing_gives_or_says_only_routing_can_tell() {
+    let (_dir, engine, _) = engine();
+    let petition = |content, region| Petition {
+        content,
+        region,
+        ..Petition::default()
+    };
+    for (text, region) in [
+        ("阳光小区电梯坏了物业不修", "甘井子区"),
+        ("西岗区幸福家园电梯坏了物业不修", ""),
+    ] {
+        let located = engine.locate(petition(text, region)).unwrap();
+        assert_eq!(
+            located,
+            Some(route(&engine, text, region).locality),
+            "{text}"
+        );
+    }
+    // No place named: the model's learned places decide, which only routing runs.
+    assert_eq!(
+        engine.locate(petition("电梯坏了物业不修", "")).unwrap(),
+        None
+    );
+    assert!(matches!(
+        engine.locate(petition(" ", "")),
+        Err(RouteError::EmptyText)
+    ));
+}

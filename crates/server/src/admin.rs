@@ -1,7 +1,7 @@
 //! `AdminService`: what is serving, hot reload, and hotspots.
 
 use crate::auth::Access;
-use crate::hotspots::Dated;
+use crate::hotspots::{find_hotspots, Dated};
 use crate::live::Loaded;
 use crate::pb;
 use crate::pb::admin_service_server::AdminService;
@@ -189,6 +189,7 @@ async fn hotspots(
             "lookback_days = {lookback}: read at most {MAX_LOOKBACK_DAYS} days (0 means {DEFAULT_LOOKBACK_DAYS})"
         )));
     }
+    let limit = or(r.limit, DEFAULT_HOTSPOTS) as usize;
     let params = pr_hotspots::Params::default()
         .window_days(or(r.window_days, 7))
         .min_count(or(r.min_count, 3) as usize)
@@ -201,33 +202,28 @@ async fn hotspots(
         .await?;
     let engine = shared.live.current();
     let place = r.place.trim().to_string();
-    let limit = or(r.limit, DEFAULT_HOTSPOTS) as usize;
     // One blocking thread: a report must not take the cores Route runs on.
     let found = tokio::task::spawn_blocking(move || {
         let read = rows.len();
-        let petitions: Vec<_> = rows
+        // Stored petitions were routed once, so they have text; the store may still hold
+        // one blank after masking, which cannot join a cluster anyway.
+        let dated: Vec<Dated> = rows
             .into_iter()
-            .filter_map(|row| Dated::from_store(row).route(&engine.engine).ok())
+            .map(Dated::from_store)
+            .filter(|d| !pr_text::is_blank(&d.title) || !pr_text::is_blank(&d.text))
             .collect();
-        if petitions.len() < read {
-            // Only a petition with no text left fails to route; it cannot join a cluster.
-            tracing::warn!(
-                read,
-                unroutable = read - petitions.len(),
-                "hotspots: stored petitions without text left out"
-            );
-        }
-        let mut hotspots = pr_hotspots::find(&petitions, &params);
+        let (petitions, mut hotspots) = find_hotspots(&engine.engine, dated, &params, false)?;
         hotspots.retain(|h| place.is_empty() || h.place == place);
         hotspots.truncate(limit);
         let html = r.html.then(|| {
             let map = pr_hotspots::HeatMap::new(&petitions, &params);
             pr_hotspots::report_html(&hotspots, &map, "信访热点 (聚集性风险)")
         });
-        (read, hotspots, html)
+        Ok::<_, crate::hotspots::Unroutable>((read, hotspots, html))
     })
     .await
-    .map_err(CallError::from)?;
+    .map_err(CallError::from)?
+    .map_err(|e| Status::internal(e.to_string()))?;
     let (read, hotspots, html) = found;
     Ok(pb::HotspotsResponse {
         hotspots: hotspots.into_iter().map(hotspot).collect(),

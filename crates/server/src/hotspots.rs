@@ -1,10 +1,11 @@
-//! Hotspots over routed petitions: what the `hotspots` command and the Hotspots RPC share.
-//! Each petition is routed again for its district, department and risk flags, so both read
-//! a history file and the feedback store the same way.
+//! Hotspots over routed petitions: what the `hotspots` command and the Hotspots RPC share,
+//! so both read a history file and the feedback store the same way.
 
 use pr_feedback::RecentRow;
-use pr_hotspots::Petition;
-use pr_router::{Engine, RouteError};
+use pr_hotspots::{Hotspot, Petition, ValidParams};
+use pr_router::{Engine, Locality, RouteError};
+use rayon::prelude::*;
+use std::collections::HashSet;
 
 /// Seconds east of UTC of China Standard Time: a stored petition's day is the bureau's day.
 const CHINA_STANDARD_TIME: i64 = 8 * 3600;
@@ -39,46 +40,156 @@ impl Dated {
         }
     }
 
-    /// Routes and analyses it as `route` would: its district (the region when given, else
-    /// the place its text names, else its city), the department suggested first and its
-    /// risk flags.
-    pub fn route(self, engine: &Engine) -> Result<Petition, RouteError> {
-        let routing = engine.route(
-            pr_router::Petition {
-                title: &self.title,
-                content: &self.text,
-                region: &self.region,
-                analyse: true,
-                repeat_of: None,
-            },
-            1,
-        )?;
-        let place = &routing.locality.place;
-        Ok(Petition {
+    fn petition(&self) -> pr_router::Petition<'_> {
+        pr_router::Petition {
+            title: &self.title,
+            content: &self.text,
+            region: &self.region,
+            analyse: true,
+            repeat_of: None,
+        }
+    }
+
+    /// Its place as `route` gives it (the region when given, else the district its text
+    /// names, else what the model learned of places, else its city), and, when `routed`,
+    /// the department suggested first and its risk flags.
+    fn located(self, locality: &Locality, routed: Option<Routed>) -> Petition {
+        let place = &locality.place;
+        let routed = routed.unwrap_or_default();
+        Petition {
             place: if place.district.is_empty() {
                 place.city.clone()
             } else {
                 place.district.clone()
             },
-            department: routing
-                .suggestions
-                .first()
-                .map(|s| s.code.clone())
-                .unwrap_or_default(),
-            risks: routing
-                .analysis
-                .map(|a| {
-                    a.risks
-                        .iter()
-                        .map(|k| k.kind.as_str().to_string())
-                        .collect()
-                })
-                .unwrap_or_default(),
+            department: routed.department,
+            risks: routed.risks,
             text: pr_text::normalise(&self.text),
             id: self.id,
             day: self.day,
             title: self.title,
             petitioner: self.petitioner,
-        })
+        }
     }
+}
+
+/// What a hotspot shows of a petition's routing.
+#[derive(Default)]
+struct Routed {
+    department: String,
+    risks: Vec<String>,
+}
+
+fn route(engine: &Engine, petition: pr_router::Petition) -> Result<(Locality, Routed), RouteError> {
+    let routing = engine.route(petition, 1)?;
+    let routed = Routed {
+        department: routing
+            .suggestions
+            .first()
+            .map(|s| s.code.clone())
+            .unwrap_or_default(),
+        risks: routing
+            .analysis
+            .map(|a| {
+                a.risks
+                    .iter()
+                    .map(|k| k.kind.as_str().to_string())
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    Ok((routing.locality, routed))
+}
+
+/// A petition that could not be routed: its id and why.
+#[derive(Debug, thiserror::Error)]
+#[error("petition {id}: {error}")]
+pub struct Unroutable {
+    /// The petition's id.
+    pub id: String,
+    /// Why.
+    pub error: RouteError,
+}
+
+/// The hotspots of `dated`, hottest first, and the petitions as clustered (for the heat
+/// map). Each petition is located (its place from the region or the text alone, or routed
+/// in full when only the model can tell), the petitions are clustered, and then only the
+/// members of hotspots are routed for their department and risk flags: routing every
+/// petition cost twice the clustering at a million rows (BENCHMARKS.md), and only members
+/// show theirs. `parallel` spreads the work over rayon's threads.
+pub fn find_hotspots(
+    engine: &Engine,
+    dated: Vec<Dated>,
+    params: &ValidParams,
+    parallel: bool,
+) -> Result<(Vec<Petition>, Vec<Hotspot>), Unroutable> {
+    let unroutable = |d: &Dated| {
+        let id = d.id.clone();
+        move |error| Unroutable { id, error }
+    };
+    let locate = |d: Dated| -> Result<(Petition, Option<String>), Unroutable> {
+        match engine.locate(d.petition()).map_err(unroutable(&d))? {
+            Some(locality) => {
+                let region = d.region.clone();
+                Ok((d.located(&locality, None), Some(region)))
+            }
+            None => {
+                let (locality, routed) = route(engine, d.petition()).map_err(unroutable(&d))?;
+                Ok((d.located(&locality, Some(routed)), None))
+            }
+        }
+    };
+    let located: Vec<_> = if parallel {
+        dated
+            .into_par_iter()
+            .map(locate)
+            .collect::<Result<_, _>>()?
+    } else {
+        dated.into_iter().map(locate).collect::<Result<_, _>>()?
+    };
+    // `Some(region)`: located only, still to be routed if it joins a hotspot.
+    let (mut petitions, regions): (Vec<Petition>, Vec<Option<String>>) =
+        located.into_iter().unzip();
+    let mut hotspots = pr_hotspots::find(&petitions, &params.keeping_all());
+    let members: HashSet<&str> = hotspots
+        .iter()
+        .flat_map(|h| h.ids.iter().map(String::as_str))
+        .collect();
+    let to_route: Vec<usize> = (0..petitions.len())
+        .filter(|&i| regions[i].is_some() && members.contains(petitions[i].id.as_str()))
+        .collect();
+    let route_member = |&i: &usize| {
+        let p: &Petition = &petitions[i];
+        let petition = pr_router::Petition {
+            title: &p.title,
+            // Normalised already; normalising again changes nothing.
+            content: &p.text,
+            region: regions[i].as_deref().unwrap_or(""),
+            analyse: true,
+            repeat_of: None,
+        };
+        route(engine, petition)
+            .map(|(_, routed)| (i, routed))
+            .map_err(|error| Unroutable {
+                id: p.id.clone(),
+                error,
+            })
+    };
+    let routed: Vec<(usize, Routed)> = if parallel {
+        to_route
+            .par_iter()
+            .map(route_member)
+            .collect::<Result<_, _>>()?
+    } else {
+        to_route
+            .iter()
+            .map(route_member)
+            .collect::<Result<_, _>>()?
+    };
+    for (i, r) in routed {
+        petitions[i].department = r.department;
+        petitions[i].risks = r.risks;
+    }
+    pr_hotspots::rescore(&mut hotspots, &petitions, params.max_hotspots());
+    Ok((petitions, hotspots))
 }

@@ -32,6 +32,6 @@ pub mod pb {
 
 pub use auth::AccessError;
 pub use config::{AccessFiles, Config, ConfigError, LogFormat, OrOff, Settings, Span, TlsFiles};
-pub use hotspots::Dated;
+pub use hotspots::{find_hotspots, Dated, Unroutable};
 pub use live::{Live, Loaded, ReloadError};
 pub use server::{serve, Bound, ServeError};

@@ -60,12 +60,12 @@ fn dated_history(path: &std::path::Path) {
     std::fs::write(path, body.join("\n")).unwrap();
 }
 
-#[test]
-fn a_burst_about_one_compound_is_the_top_hotspot_in_json_and_html() {
-    let dir = tempfile::tempdir().unwrap();
-    let history = dir.path().join("dated.jsonl");
+/// Runs `hotspots --json --html` on [`dated_history`] written in `dir`: the JSON report and
+/// the HTML file's path.
+fn report_of_dated_history(dir: &std::path::Path) -> (serde_json::Value, std::path::PathBuf) {
+    let history = dir.join("dated.jsonl");
     dated_history(&history);
-    let html = dir.path().join("report.html");
+    let html = dir.join("report.html");
     let out = run_ok(&[
         "hotspots",
         "--history",
@@ -74,7 +74,13 @@ fn a_burst_about_one_compound_is_the_top_hotspot_in_json_and_html() {
         "--html",
         html.to_str().unwrap(),
     ]);
-    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    (serde_json::from_str(&out).unwrap(), html)
+}
+
+#[test]
+fn a_burst_about_one_compound_is_the_top_hotspot_in_json_and_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let (report, html) = report_of_dated_history(dir.path());
     let top = &report["hotspots"][0];
     let ids: Vec<&str> = top["ids"]
         .as_array()
@@ -343,18 +349,7 @@ fn the_html_report_shows_the_heat_map_and_the_table_in_chromium() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let history = dir.path().join("dated.jsonl");
-    dated_history(&history);
-    let html = dir.path().join("report.html");
-    let out = run_ok(&[
-        "hotspots",
-        "--history",
-        history.to_str().unwrap(),
-        "--json",
-        "--html",
-        html.to_str().unwrap(),
-    ]);
-    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (report, html) = report_of_dated_history(dir.path());
     let hotspots = report["hotspots"].as_array().unwrap();
     let terms: usize = hotspots
         .iter()

@@ -641,6 +641,58 @@ fn bench_open_loop_keeps_to_the_schedule_and_counts_errors_by_status() {
 }
 
 #[test]
+fn bench_in_process_times_route_against_segmentation_per_length_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus.jsonl");
+    let rows = fixture_rows();
+    write_jsonl(&corpus, &rows);
+    let out = run_ok(&[
+        "bench",
+        "--in-process",
+        "--corpus",
+        corpus.to_str().unwrap(),
+        "--rounds",
+        "2",
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON object");
+    assert_eq!(report["petitions"], rows.len());
+    assert_eq!(report["rounds"], 2);
+    assert_eq!(report["labels"], 7, "the shipped model serves: {report}");
+    let groups = report["groups"].as_array().unwrap();
+    let names: Vec<&str> = groups.iter().map(|g| g["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["100", "230", "410", "1000", "all"]);
+    for g in groups {
+        let f = |k: &str| g[k].as_f64().unwrap_or_else(|| panic!("{k} in {g}"));
+        assert!(f("route_us_p50") > 0.0 && f("segment_us_p50") > 0.0, "{g}");
+        assert!(f("route_us_p50") <= f("route_us_p99"), "{g}");
+        assert!(f("segment_us_p50") <= f("segment_us_p99"), "{g}");
+        // The ratio is of the two medians (each rounded to 10 ns, the ratio to 0.01).
+        let ratio = f("route_us_p50") / f("segment_us_p50");
+        let rounding = (ratio + 1.0) * 0.005 / f("segment_us_p50") + 0.005;
+        assert!(
+            (ratio - f("route_to_segment_p50")).abs() <= rounding + 1e-9,
+            "{g}"
+        );
+    }
+    let all = &groups[4];
+    assert_eq!(all["petitions"], rows.len());
+    let mean = rows.iter().map(|(t, _)| t.chars().count()).sum::<usize>() / rows.len();
+    assert_eq!(all["chars"], mean);
+
+    // It measures in process: a server address makes no sense with it.
+    let refused = run_err(&[
+        "bench",
+        "--in-process",
+        "--addr",
+        "127.0.0.1:1",
+        "--corpus",
+        corpus.to_str().unwrap(),
+    ]);
+    assert!(refused.contains("--addr"), "{refused}");
+}
+
+#[test]
 fn bench_says_what_is_wrong_with_its_target_or_corpus() {
     let dir = tempfile::tempdir().unwrap();
     let corpus = dir.path().join("corpus.jsonl");

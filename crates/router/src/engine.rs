@@ -534,6 +534,11 @@ impl Engine {
         &self.targets
     }
 
+    /// The tunables it routes with.
+    pub fn options(&self) -> &EngineOptions {
+        &self.options
+    }
+
     /// The jurisdiction: declared by the catalogue, or where the model's units lie.
     pub fn jurisdiction(&self) -> Option<Code> {
         self.locator.jurisdiction()

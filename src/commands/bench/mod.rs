@@ -1,5 +1,9 @@
-//! The `bench` command: load a running server with petitions from a history file.
+//! The `bench` command: load a running server with petitions from a history file, or, with
+//! `--in-process`, time the engine itself against segmentation alone.
 
+mod in_process;
+
+use crate::model_files::EngineArgs;
 use crate::runtime::{self, Workers};
 use anyhow::Result;
 use clap::Args;
@@ -14,12 +18,22 @@ use std::time::Duration;
 #[derive(Args)]
 pub struct BenchArgs {
     /// Server to load.
-    #[arg(long)]
-    addr: SocketAddr,
+    #[arg(long, required_unless_present = "in_process")]
+    addr: Option<SocketAddr>,
     /// Petitions to send, from any history file (JSONL, CSV); labels are ignored, a region
     /// column is sent as each petition's region hint.
     #[arg(long)]
     corpus: PathBuf,
+    /// Time route() in this process on one thread instead, with the model and keyword lists
+    /// `serve` would load, against jieba segmenting the same petitions; per length group.
+    #[arg(long, conflicts_with_all = ["addr", "concurrency", "connections", "requests", "duration", "rate", "method"])]
+    in_process: bool,
+    /// With --in-process: how many times every petition is routed and segmented (after one
+    /// warm-up round).
+    #[arg(long, default_value_t = 3, requires = "in_process")]
+    rounds: usize,
+    #[command(flatten)]
+    engine: EngineArgs,
     /// Calls in flight at most (closed loop: always this many).
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
@@ -60,6 +74,9 @@ fn parse_method(s: &str) -> Result<Method, String> {
 
 pub fn bench(args: BenchArgs) -> Result<()> {
     let corpus = read_corpus(&args.corpus)?;
+    let Some(addr) = args.addr else {
+        return bench_in_process(&args, &corpus);
+    };
     let options = LoadOptions {
         concurrency: args.concurrency,
         connections: args.connections,
@@ -76,7 +93,7 @@ pub fn bench(args: BenchArgs) -> Result<()> {
     let interactive = std::io::stderr().is_terminal();
     let report = runtime::block_on(
         Workers::PerCore,
-        pr_loadgen::run(args.addr, Arc::new(corpus), &options, move |p| {
+        pr_loadgen::run(addr, Arc::new(corpus), &options, move |p| {
             show_progress(p, interactive)
         }),
     )??;
@@ -87,6 +104,17 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         println!("{}", serde_json::to_string(&report)?);
     } else {
         print_report(&report);
+    }
+    Ok(())
+}
+
+fn bench_in_process(args: &BenchArgs, corpus: &[BenchPetition]) -> Result<()> {
+    let engine = args.engine.load()?;
+    let report = in_process::run(&engine, corpus, args.rounds.max(1))?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        in_process::print(&report);
     }
     Ok(())
 }

@@ -285,10 +285,17 @@ fn first_statement(chars: &[char]) -> (usize, usize) {
     let mut at = 0;
     loop {
         let (a, b) = sentence_around(chars, at);
-        if b >= chars.len() || !is_salutation(&chars[a..b]) {
-            return (a, b);
+        // The next sentence starts after the end mark that closes this one. `b` stops before
+        // the spaces ahead of that mark (你好 !), so `b + 1` could still lie inside this
+        // sentence: looping on it again never ended.
+        let next = chars[b..]
+            .iter()
+            .position(|&c| ends_sentence(c))
+            .map(|i| b + i + 1);
+        match next {
+            Some(next) if next < chars.len() && is_salutation(&chars[a..b]) => at = next,
+            _ => return (a, b),
         }
-        at = b + 1;
     }
 }
 

@@ -125,6 +125,13 @@ fn the_demand_is_the_sentence_that_asks_and_the_type_follows_its_words() {
     let greeted = a.analyse("尊敬的局长:您好!小区门口的路灯坏了一个月。");
     assert_eq!(greeted.demand.evidence.text, "小区门口的路灯坏了一个月");
     assert_eq!(greeted.demand.cue, "");
+    // A space before the greeting's end mark once made this loop for ever.
+    let spaced = a.analyse("主任:你好 !小区门口的路灯坏了一个月。");
+    assert_eq!(spaced.demand.evidence.text, "小区门口的路灯坏了一个月");
+    let only_greeting = a.analyse("主任:你好 !");
+    assert_eq!(only_greeting.demand.evidence.text, "主任:你好");
+    let greeting_then_spaces = a.analyse("主任:你好   ");
+    assert_eq!(greeting_then_spaces.demand.evidence.text, "主任:你好");
     let long = "要求".to_string() + &"很".repeat(100) + "。";
     let cut = a.analyse(&long).demand.evidence;
     assert_eq!(cut.text.chars().count(), MAX_DEMAND_CHARS);

@@ -13,13 +13,13 @@ pub enum Workers {
 
 /// Runs `future` to completion on a new runtime.
 pub fn block_on<F: Future>(workers: Workers, future: F) -> Result<F::Output> {
-    let mut builder = match workers {
-        Workers::One => tokio::runtime::Builder::new_current_thread(),
-        Workers::PerCore => tokio::runtime::Builder::new_multi_thread(),
-    };
-    let runtime = builder
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = match workers {
+        Workers::One => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        // The server's own runtime, shared with the gRPC floor benchmark's echo server.
+        Workers::PerCore => pr_server::transport::runtime(),
+    }
+    .context("cannot start the async runtime")?;
     Ok(runtime.block_on(future))
 }

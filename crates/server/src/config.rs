@@ -373,7 +373,11 @@ impl Settings {
             max_top_k: 20,
             max_in_flight: positive("max_in_flight", self.max_in_flight, 1_024)?,
             max_queued: positive("max_queued", self.max_queued, 64)?,
-            max_message_bytes: positive("max_message_bytes", self.max_message_bytes, 16 << 20)?,
+            max_message_bytes: positive(
+                "max_message_bytes",
+                self.max_message_bytes,
+                crate::transport::DEFAULT_MAX_MESSAGE_BYTES,
+            )?,
         };
         let tls = match (self.tls_cert, self.tls_key) {
             (Some(cert), Some(key)) => Some(TlsFiles {

@@ -7,7 +7,6 @@ use crate::live::{Live, Loaded};
 use crate::metrics::ServerMetrics;
 use crate::pb;
 use crate::pb::admin_service_server::AdminServiceServer;
-use crate::pb::router_service_server::RouterServiceServer;
 use crate::repeats::Repeats;
 use crate::service::{RouterApi, Shared};
 use pr_router::EngineLoadError;
@@ -17,8 +16,6 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use tokio_stream::wrappers::TcpListenerStream;
-use tokio_stream::StreamExt;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 use tonic_health::ServingStatus;
@@ -99,7 +96,7 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
     let (grpc, bound) = bind_listeners(&config, &metrics, &shared).await?;
 
     let (health, health_service) = tonic_health::server::health_reporter();
-    let routes = routes(&config, &shared, Server::builder())?.add_service(health_service);
+    let routes = routes(&config, &shared, crate::transport::server())?.add_service(health_service);
     set_health(&health, ServingStatus::Serving).await;
     if let Some(feedback) = &shared.feedback {
         crate::feedback::report_health(feedback.healthy(), health.clone()).await;
@@ -108,13 +105,7 @@ pub async fn serve(config: Config, on_ready: impl FnOnce(Bound)) -> Result<(), S
 
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let shutdown = drain_on_signal(&config, shared.clone(), health, stopping_tx)?;
-    let incoming = TcpListenerStream::new(grpc).map(|stream| {
-        // Nagle's algorithm would hold small responses back for up to 40 ms.
-        if let Ok(s) = &stream {
-            let _ = s.set_nodelay(true);
-        }
-        stream
-    });
+    let incoming = crate::transport::incoming(grpc);
     let server = tokio::spawn(routes.serve_with_incoming_shutdown(incoming, shutdown));
     tracing::info!(
         grpc = %bound.grpc,
@@ -258,19 +249,19 @@ async fn bind_listeners(
     Ok((grpc, bound))
 }
 
-/// RouterService and AdminService behind their credential checks, and reflection; health
-/// and reflection stay open.
+/// RouterService and AdminService behind their credential checks, and reflection, on
+/// `builder` (the transport's settings); health and reflection stay open.
 fn routes(
     config: &Config,
     shared: &Arc<Shared>,
     mut builder: Server,
 ) -> Result<tonic::transport::server::Router, ServeError> {
-    let max = config.limits.max_message_bytes as usize;
-    let router_service = RouterServiceServer::new(RouterApi {
-        shared: shared.clone(),
-    })
-    .max_decoding_message_size(max)
-    .max_encoding_message_size(max);
+    let router_service = crate::transport::router_service(
+        RouterApi {
+            shared: shared.clone(),
+        },
+        config.limits.max_message_bytes,
+    );
     let access = Arc::new(Access::load(&config.access)?);
     let router_service = InterceptedService::new(router_service, access.router_gate());
     let admin_service = InterceptedService::new(
@@ -298,7 +289,6 @@ fn routes(
             })?;
     }
     Ok(builder
-        .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))
         .add_service(reflection)
         .add_service(reflection_alpha)
         .add_service(router_service)

@@ -278,7 +278,9 @@ fn by_concurrency() -> String {
         .collect();
     let corpus = std::sync::Arc::new(corpus);
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-    let mut csv = String::from("in_flight,calls_per_s,p50_us,p99_us,p999_us,errors\n");
+    // Beyond the routing threads' queue the server sheds calls at once (RESOURCE_EXHAUSTED):
+    // what counts is the calls answered, and their latency.
+    let mut csv = String::from("in_flight,answered_per_s,p50_us,ok_p99_us,p999_us,shed\n");
     for concurrency in [1, 4, 16, 64, 256] {
         let options = pr_loadgen::LoadOptions {
             concurrency,
@@ -295,7 +297,7 @@ fn by_concurrency() -> String {
         let _ = writeln!(
             csv,
             "{concurrency},{:.0},{},{},{},{}",
-            report.rps, report.p50_us, report.p99_us, report.p999_us, report.errors
+            report.goodput_rps, report.p50_us, report.ok_p99_us, report.p999_us, report.errors
         );
     }
     csv

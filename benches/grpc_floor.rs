@@ -24,7 +24,6 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use pr_history::{Labels, OnBadRow, ReadOptions};
 use pr_loadgen::{BenchPetition, LoadOptions, Method, Report};
 use pr_server::pb;
 use pr_server::pb::router_service_client::RouterServiceClient;
@@ -212,24 +211,8 @@ fn corpora(args: &Args) -> Result<Corpora> {
             real: None,
         });
     }
-    // As the `bench` command reads its corpus: labels ignored, bad rows skipped.
-    let history = pr_history::read_history(
-        &path,
-        &ReadOptions {
-            labels: Labels::Ignored,
-            on_bad_row: OnBadRow::Skip,
-            ..ReadOptions::default()
-        },
-    )?;
-    let real: Vec<BenchPetition> = history
-        .records
-        .into_iter()
-        .map(|r| BenchPetition {
-            title: r.title,
-            content: r.text,
-            region: r.region.unwrap_or_default(),
-        })
-        .collect();
+    // As the `bench` command reads its corpus.
+    let real = pr_loadgen::read_corpus(&path)?.petitions;
     eprintln!("{} real petitions from {}", real.len(), path.display());
     Ok(Corpora {
         trivial,

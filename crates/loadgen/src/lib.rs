@@ -45,6 +45,42 @@ impl BenchPetition {
     }
 }
 
+/// What a corpus file gave: the petitions, and how many rows were skipped.
+#[derive(Debug)]
+pub struct Corpus {
+    /// The petitions, in file order.
+    pub petitions: Vec<BenchPetition>,
+    /// Rows without text, skipped.
+    pub skipped: usize,
+}
+
+/// The petitions of any history file (JSONL, CSV / TSV, Excel) to send: labels ignored, rows
+/// without text skipped, the region column (region, 区域, 所属区县, 属地) as each petition's
+/// region hint.
+pub fn read_corpus(path: &std::path::Path) -> Result<Corpus, pr_history::HistoryError> {
+    let history = pr_history::read_history(
+        path,
+        &pr_history::ReadOptions {
+            labels: pr_history::Labels::Ignored,
+            on_bad_row: pr_history::OnBadRow::Skip,
+            ..pr_history::ReadOptions::default()
+        },
+    )?;
+    let petitions = history
+        .records
+        .into_iter()
+        .map(|r| BenchPetition {
+            title: r.title,
+            content: r.text,
+            region: r.region.unwrap_or_default(),
+        })
+        .collect();
+    Ok(Corpus {
+        petitions,
+        skipped: history.skipped.len(),
+    })
+}
+
 /// How much load, and how it is offered.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {

@@ -7,7 +7,6 @@ use crate::model_files::EngineArgs;
 use crate::runtime::{self, Workers};
 use anyhow::Result;
 use clap::Args;
-use pr_history::{Labels, OnBadRow, ReadOptions};
 use pr_loadgen::{BenchPetition, LoadOptions, Method, Progress, Report};
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -121,31 +120,14 @@ fn bench_in_process(args: &BenchArgs, corpus: &[BenchPetition]) -> Result<()> {
 
 /// The petitions to send, from any history file.
 fn read_corpus(path: &Path) -> Result<Vec<BenchPetition>> {
-    let history = pr_history::read_history(
-        path,
-        &ReadOptions {
-            labels: Labels::Ignored,
-            on_bad_row: OnBadRow::Skip,
-            ..ReadOptions::default()
-        },
-    )?;
-    let corpus: Vec<BenchPetition> = history
-        .records
-        .into_iter()
-        .map(|r| BenchPetition {
-            title: r.title,
-            content: r.text,
-            // The corpus' region column (region, 区域, 所属区县, 属地), sent as the hint.
-            region: r.region.unwrap_or_default(),
-        })
-        .collect();
+    let corpus = pr_loadgen::read_corpus(path)?;
     eprintln!(
         "{} petitions from {} ({} rows skipped)",
-        corpus.len(),
+        corpus.petitions.len(),
         path.display(),
-        history.skipped.len()
+        corpus.skipped
     );
-    Ok(corpus)
+    Ok(corpus.petitions)
 }
 
 /// One progress line a second: rewritten in place on a terminal, else appended.

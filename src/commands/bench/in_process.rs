@@ -56,18 +56,16 @@ pub fn run(engine: &Engine, texts: &[BenchPetition], rounds: usize) -> Result<In
         bail!("the corpus has no petitions to route");
     }
     // Segmentation sees exactly the text route() segments: normalised and cut to length.
-    let normalised: Vec<String> = texts
+    // A petition's length is that of its title and content as sent.
+    let (normalised, lengths): (Vec<String>, Vec<usize>) = texts
         .iter()
         .map(|t| {
+            let text = petition_text(&t.title, &t.content);
             let mut out = String::new();
-            normalise_into(
-                &petition_text(&t.title, &t.content),
-                engine.options().max_chars,
-                &mut out,
-            );
-            out
+            normalise_into(&text, engine.options().max_chars, &mut out);
+            (out, text.chars().count())
         })
-        .collect();
+        .unzip();
     let segmenter = engine.model().extractor().segmenter();
     let mut words = Vec::new();
     let mut route_ns = vec![Vec::with_capacity(rounds); texts.len()];
@@ -95,10 +93,6 @@ pub fn run(engine: &Engine, texts: &[BenchPetition], rounds: usize) -> Result<In
             }
         }
     }
-    let lengths: Vec<usize> = texts
-        .iter()
-        .map(|t| petition_text(&t.title, &t.content).chars().count())
-        .collect();
     let mut groups: Vec<Group> = GROUP_CHARS
         .iter()
         .map(|&chars| {

@@ -66,6 +66,14 @@ impl Model {
             model.calibration().temperature,
             if model.calibration().fusion.is_some() { "fitted on held-out folds" } else { "none" },
         );
+        s += &match model.classifier().sparse_columns() {
+            Some(sparse) => format!(
+                "- label weights: each feature keeps its {} furthest from its median in each of the groups of {:?} columns (labels, then the line head; the cross-validated figures are those of the pruned model)\n",
+                sparse.per_row(),
+                sparse.groups()
+            ),
+            None => "- label weights: all kept (dense)\n".to_string(),
+        };
         if let Some(h) = model.line_head() {
             s += &format!(
                 "- line head: {} lines of duty, each trained on its units' rows at every place pooled; \

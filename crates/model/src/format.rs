@@ -7,12 +7,17 @@
 //! header     JSON     labels, line and demand heads, features, user words, calibration, card, shapes
 //! buckets    u32 LE × rows
 //! idf        f32 LE × rows
-//! weights    f32 LE × rows × columns  (row-major: labels, line head, demand head)
+//! weights    f32 LE × rows × dense columns  (row-major: labels, line head, demand head)
+//! pairs      (u32 LE column, f32 LE weight) × rows × per_row   (version 2, sparse only)
 //! bias       f32 LE × columns
 //! checksum   u32 LE   CRC-32 of everything before it
 //! ```
+//!
+//! In version 2 the header may declare the first columns (the labels) sparse
+//! ([`SparseColumns`]); `weights` then holds only the other columns. A model without sparse
+//! columns is written as version 1, so that builds before version 2 keep reading it.
 
-use crate::classifier::LinearClassifier;
+use crate::classifier::{LinearClassifier, SparseColumns};
 use crate::model::{Calibration, Head, Heads, Model, ModelCard};
 use crate::ModelError;
 use pr_text::FeatureConfig;
@@ -20,8 +25,11 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 const MAGIC: &[u8; 8] = b"PRMODEL\n";
-/// Bumped whenever the layout or the meaning of any field changes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest format this build reads and writes; bumped whenever the layout or the meaning
+/// of any field changes.
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest format this build reads, and the one dense models are written in.
+const DENSE_VERSION: u32 = 1;
 const PREAMBLE: usize = 8 + 4 + 8;
 
 #[derive(Serialize, Deserialize)]
@@ -39,6 +47,30 @@ struct Header {
     calibration: Calibration,
     card: ModelCard,
     rows: usize,
+    /// The first columns' weights as pairs (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sparse: Option<SparseShape>,
+}
+
+/// The shape of the sparse columns' pairs.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SparseShape {
+    /// Columns per group (the labels, the line head), from column 0.
+    groups: Vec<usize>,
+    /// Pairs per row and group.
+    per_row: usize,
+}
+
+impl SparseShape {
+    /// Sparse columns and pairs per row; `None` on overflow.
+    fn size(&self) -> Option<(usize, usize)> {
+        let columns = self
+            .groups
+            .iter()
+            .try_fold(0usize, |sum, &g| sum.checked_add(g))?;
+        Some((columns, self.per_row.checked_mul(self.groups.len())?))
+    }
 }
 
 /// Serialises `model` to bytes.
@@ -53,13 +85,22 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>, ModelError> {
         calibration: model.calibration().clone(),
         card: model.card().clone(),
         rows: c.buckets().len(),
+        sparse: c.sparse_columns().map(|s| SparseShape {
+            groups: s.groups().to_vec(),
+            per_row: s.per_row(),
+        }),
     };
+    let version = match header.sparse {
+        Some(_) => FORMAT_VERSION,
+        None => DENSE_VERSION,
+    };
+    let shape = header.sparse.as_ref().and_then(SparseShape::size);
+    let words = payload_words(c.buckets().len(), c.n_labels(), shape.unwrap_or_default())
+        .unwrap_or_default();
     let header = serde_json::to_vec(&header)?;
-    let mut out = Vec::with_capacity(
-        PREAMBLE + header.len() + 4 * (c.buckets().len() * (2 + c.n_labels()) + c.bias().len() + 1),
-    );
+    let mut out = Vec::with_capacity(PREAMBLE + header.len() + 4 * words);
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&version.to_le_bytes());
     out.extend_from_slice(&(header.len() as u64).to_le_bytes());
     out.extend_from_slice(&header);
     c.buckets()
@@ -67,8 +108,12 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>, ModelError> {
         .for_each(|b| out.extend_from_slice(&b.to_le_bytes()));
     c.idf()
         .for_each(|w| out.extend_from_slice(&w.to_le_bytes()));
-    c.weights()
+    c.dense_weights()
         .for_each(|w| out.extend_from_slice(&w.to_le_bytes()));
+    for &(column, w) in c.sparse_columns().map_or(&[][..], |s| s.pairs()) {
+        out.extend_from_slice(&column.to_le_bytes());
+        out.extend_from_slice(&w.to_le_bytes());
+    }
     c.bias()
         .iter()
         .for_each(|w| out.extend_from_slice(&w.to_le_bytes()));
@@ -88,19 +133,38 @@ fn parse(bytes: &[u8], path: &Path) -> Result<Model, ModelError> {
         .map_err(|e| corrupt(format!("unreadable header: {e}")))?;
     let width = |h: &Option<Head>| h.as_ref().map_or(0, |h| h.labels.len());
     let n_labels = header.labels.len() + width(&header.line_head) + width(&header.demand_head);
-    let checksum = verify_payload(bytes, header_end, header.rows, n_labels).map_err(corrupt)?;
-    let payload = Payload::read(bytes, header_end, header.rows, n_labels);
+    let shape = match &header.sparse {
+        Some(s) => s
+            .size()
+            .ok_or_else(|| corrupt("impossible sparse column count".into()))?,
+        None => (0, 0),
+    };
+    if shape.0 > n_labels {
+        return Err(corrupt(format!(
+            "{} sparse columns declared for {n_labels} columns",
+            shape.0
+        )));
+    }
+    let expected = payload_words(header.rows, n_labels, shape)
+        .and_then(|words| words.checked_mul(4)?.checked_add(header_end))
+        .ok_or_else(|| corrupt("impossible weight matrix size".into()))?;
+    let checksum = verify_payload(bytes, expected).map_err(corrupt)?;
+    let payload = Payload::read(bytes, header_end, header.rows, n_labels, shape);
     let dimension = 1usize << header.features.hash_bits.min(30);
     header
         .features
         .validate()
         .map_err(|e| corrupt(e.to_string()))?;
-    let classifier = LinearClassifier::new(
+    let sparse = header
+        .sparse
+        .map(|s| SparseColumns::new(s.groups, s.per_row, payload.pairs));
+    let classifier = LinearClassifier::with_sparse(
         dimension,
         n_labels,
         payload.buckets,
         payload.idf,
         payload.weights,
+        sparse,
         payload.bias,
     )
     .map_err(|e| corrupt(e.to_string()))?;
@@ -132,9 +196,9 @@ fn header_end(bytes: &[u8]) -> Result<usize, String> {
         return Err(format!("truncated: only {} bytes", bytes.len()));
     }
     let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default());
-    if version != FORMAT_VERSION {
+    if !(DENSE_VERSION..=FORMAT_VERSION).contains(&version) {
         return Err(format!(
-            "model format version {version}, but this build reads version {FORMAT_VERSION}: retrain the model with this version"
+            "model format version {version}, but this build reads versions {DENSE_VERSION} to {FORMAT_VERSION}: retrain the model with this version"
         ));
     }
     let header_len = u64::from_le_bytes(bytes[12..20].try_into().unwrap_or_default());
@@ -145,19 +209,23 @@ fn header_end(bytes: &[u8]) -> Result<usize, String> {
         .ok_or_else(|| format!("truncated: the header alone needs {header_len} bytes"))
 }
 
-/// Checks that the file is exactly as long as the header's shapes say and that its checksum
-/// holds; returns the checksum (the model's version). The error is why the file is corrupt.
-fn verify_payload(
-    bytes: &[u8],
-    header_end: usize,
+/// 4-byte words after the header (checksum included) of `rows` rows of `n_labels` columns,
+/// the first `sparse.0` of them sparse with `sparse.1` pairs per row (all groups); `None` on
+/// overflow.
+fn payload_words(
     rows: usize,
     n_labels: usize,
-) -> Result<u32, String> {
-    let payload_words = rows
-        .checked_mul(n_labels + 2)
-        .and_then(|w| w.checked_add(n_labels + 1))
-        .ok_or_else(|| "impossible weight matrix size".to_string())?;
-    let expected = header_end + 4 * payload_words;
+    (columns, per_row): (usize, usize),
+) -> Option<usize> {
+    let dense = n_labels.checked_sub(columns)?;
+    let per_row = dense.checked_add(2)?.checked_add(per_row.checked_mul(2)?)?;
+    rows.checked_mul(per_row)?.checked_add(n_labels + 1)
+}
+
+/// Checks that the file is exactly `expected` bytes long, as the header's shapes say, and
+/// that its checksum holds; returns the checksum (the model's version). The error is why the
+/// file is corrupt.
+fn verify_payload(bytes: &[u8], expected: usize) -> Result<u32, String> {
     if bytes.len() != expected {
         return Err(format!(
             "{}: expected {expected} bytes, found {}",
@@ -184,12 +252,19 @@ struct Payload {
     buckets: Vec<u32>,
     idf: Vec<f32>,
     weights: Vec<f32>,
+    pairs: Vec<(u32, f32)>,
     bias: Vec<f32>,
 }
 
 impl Payload {
     /// Reads the arrays of a file whose size [`verify_payload`] has checked.
-    fn read(bytes: &[u8], header_end: usize, rows: usize, n_labels: usize) -> Payload {
+    fn read(
+        bytes: &[u8],
+        header_end: usize,
+        rows: usize,
+        n_labels: usize,
+        (columns, per_row): (usize, usize),
+    ) -> Payload {
         let words = |start: usize, count: usize| {
             bytes[start..start + 4 * count]
                 .chunks_exact(4)
@@ -200,16 +275,27 @@ impl Payload {
             .map(f32::from_le_bytes)
             .collect();
         let w_start = header_end + 8 * rows;
-        let weights: Vec<f32> = words(w_start, rows * n_labels)
-            .map(f32::from_le_bytes)
+        let dense = rows * (n_labels - columns);
+        let weights: Vec<f32> = words(w_start, dense).map(f32::from_le_bytes).collect();
+        let p_start = w_start + 4 * dense;
+        let pairs: Vec<(u32, f32)> = bytes[p_start..p_start + 8 * rows * per_row]
+            .chunks_exact(8)
+            .map(|p| {
+                let [c0, c1, c2, c3, w0, w1, w2, w3] = p.try_into().unwrap_or([0; 8]);
+                (
+                    u32::from_le_bytes([c0, c1, c2, c3]),
+                    f32::from_le_bytes([w0, w1, w2, w3]),
+                )
+            })
             .collect();
-        let bias: Vec<f32> = words(w_start + 4 * rows * n_labels, n_labels)
+        let bias: Vec<f32> = words(p_start + 8 * rows * per_row, n_labels)
             .map(f32::from_le_bytes)
             .collect();
         Payload {
             buckets,
             idf,
             weights,
+            pairs,
             bias,
         }
     }

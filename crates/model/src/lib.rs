@@ -17,7 +17,7 @@ mod solver;
 mod source;
 mod sparse;
 
-pub use classifier::LinearClassifier;
+pub use classifier::{Column, LinearClassifier, SparseColumns};
 pub use compare::{
     judge, label_f1_deltas, mcnemar, Comparison, Judgement, LabelDelta, Verdict, GATE_ALPHA,
 };
@@ -157,6 +157,35 @@ pub enum DataError {
     /// A weight, bias or idf value is NaN or infinite.
     #[error("weights contain NaN or infinity")]
     NotFinite,
+    /// The sparse columns do not fit the rows: not `per_row` pairs per row, a pair outside the
+    /// sparse columns, or a weight that is NaN or infinite.
+    #[error(
+        "sparse columns do not fit: {rows} rows x {per_row} pairs per row over {columns} columns, got {pairs} pairs (or a pair outside them, or not finite)"
+    )]
+    SparseColumns {
+        /// Kept buckets.
+        rows: usize,
+        /// Pairs per row declared.
+        per_row: usize,
+        /// Pairs given.
+        pairs: usize,
+        /// Sparse columns declared.
+        columns: usize,
+    },
+    /// Pruning asked of a classifier that is already pruned, for more columns than it has,
+    /// or keeping no pair per row.
+    #[error("cannot prune {columns} of {labels} columns to {per_row} pairs per row (only a dense classifier, at least one pair)")]
+    Prune {
+        /// Columns to make sparse.
+        columns: usize,
+        /// Pairs to keep per row.
+        per_row: usize,
+        /// Columns of the classifier.
+        labels: usize,
+    },
+    /// Joining a pruned classifier: heads are joined first, then the labels pruned.
+    #[error("cannot join a classifier with sparse columns: join first, then prune")]
+    JoinSparse,
     /// The label and line-head classifiers to join were fitted over different hash spaces.
     #[error("cannot join classifiers over hash spaces {0} and {1}")]
     JoinHashSpaces(usize, usize),

@@ -370,8 +370,9 @@ impl Model {
         // One test that soon almost always fails keeps the loop free of mispredicted branches.
         let mut floor = 0.0;
         let known = &scored.known;
+        let column = self.classifier.column(label);
         for (&feature, &(row, value)) in known.features.iter().zip(&known.rows) {
-            let (idf, weight) = self.classifier.weight(row, label);
+            let (idf, weight) = column.weight(row);
             let c = weight * value * idf * scored.scale;
             if c <= floor {
                 continue;

@@ -34,6 +34,9 @@ pub struct ValidTrainParams {
     tolerance: f32,
     seed: u64,
     min_df: u32,
+    /// Absent from the cards of models trained before it existed, which kept every weight.
+    #[serde(default)]
+    label_weights: u32,
 }
 
 impl ValidTrainParams {
@@ -66,6 +69,20 @@ impl ValidTrainParams {
     pub fn min_df(&self) -> u32 {
         self.min_df
     }
+
+    /// Label weights each feature keeps (its furthest from its median, see
+    /// [`crate::SparseColumns`]); 0 keeps them all.
+    pub fn label_weights(&self) -> u32 {
+        self.label_weights
+    }
+
+    /// The (label, weight) pairs per feature a model of `n_labels` labels keeps: `None` (all
+    /// weights, dense) unless the pairs take less room than a dense row, that is beyond
+    /// twice [`Self::label_weights`] labels; a category model of 7 labels stays dense.
+    pub fn label_pairs_for(&self, n_labels: usize) -> Option<usize> {
+        let k = self.label_weights as usize;
+        (k > 0 && n_labels > 2 * k).then_some(k)
+    }
 }
 
 impl Serialize for ValidTrainParams {
@@ -96,6 +113,9 @@ impl Default for TrainParams {
             tolerance: 0.1,
             seed: 42,
             min_df: 2,
+            // Measured on dalian (BENCHMARKS.md, "Many units"): 4, 8 and 16 keep the quality;
+            // 8 pairs fill one cache line.
+            label_weights: 8,
         })
     }
 }
@@ -139,6 +159,12 @@ impl TrainParams {
     /// Sets the minimum document frequency of a kept feature.
     pub fn min_df(mut self, n: u32) -> Self {
         self.0.min_df = n;
+        self
+    }
+
+    /// Sets the label weights each feature keeps (0: all).
+    pub fn label_weights(mut self, k: u32) -> Self {
+        self.0.label_weights = k;
         self
     }
 }

@@ -69,7 +69,17 @@ fn card() -> ModelCard {
 
 fn trained_model() -> Model {
     let (_, data) = dataset();
-    let classifier: LinearClassifier = TrainParams::new().c(1.0).fit(&data).unwrap();
+    model_of(TrainParams::new().c(1.0).fit(&data).unwrap())
+}
+
+/// The fixture's model with its labels pruned to one weight per feature.
+fn pruned_model() -> Model {
+    let (_, data) = dataset();
+    let classifier: LinearClassifier = TrainParams::new().fit(&data).unwrap();
+    model_of(classifier.prune_columns(&[3], 1).unwrap())
+}
+
+fn model_of(classifier: LinearClassifier) -> Model {
     Model::new(
         LABELS.iter().map(|s| s.to_string()).collect(),
         config(),
@@ -146,6 +156,43 @@ fn saves_and_loads_identically() {
     assert_eq!(loaded.classifier(), model.classifier());
     assert_eq!(loaded.card(), model.card());
     assert_eq!(predict(&loaded, "物业不管电梯"), 1);
+}
+
+#[test]
+fn a_pruned_model_saves_loads_and_routes_like_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dense, sparse) = (dir.path().join("d.model"), dir.path().join("s.model"));
+    trained_model().save(&dense).unwrap();
+    let mut model = pruned_model();
+    model.save(&sparse).unwrap();
+    let loaded = Model::load(&sparse).unwrap();
+    assert_eq!(loaded.classifier(), model.classifier());
+    assert_eq!(loaded.version(), model.version());
+    for text in ["老板拖欠工资不给", "物业不管电梯", "化工厂排放废气污染"] {
+        assert_eq!(predict(&loaded, text), predict(&model, text), "{text}");
+    }
+    // Dense files stay in version 1, which older builds read; pruned ones need version 2.
+    let version = |path| std::fs::read(path).unwrap()[8];
+    assert_eq!((version(&dense), version(&sparse)), (1, 2));
+    // One weight per feature instead of three: a smaller file.
+    let size = |path| std::fs::metadata(path).unwrap().len();
+    assert!(size(&sparse) < size(&dense));
+}
+
+#[test]
+fn a_pruned_model_with_a_pair_outside_its_labels_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.model");
+    pruned_model().save(&path).unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    // The last pair's column sits before the 3 biases and the checksum.
+    let column = bytes.len() - 4 - 3 * 4 - 8;
+    bytes[column..column + 4].copy_from_slice(&7u32.to_le_bytes());
+    let body = bytes.len() - 4;
+    let checksum = crc32fast::hash(&bytes[..body]);
+    bytes[body..].copy_from_slice(&checksum.to_le_bytes());
+    let e = refusal(&bytes);
+    assert!(e.contains("sparse columns do not fit"), "{e}");
 }
 
 fn refusal(bytes: &[u8]) -> String {

@@ -40,6 +40,11 @@ pub struct TrainArgs {
     /// Minimum number of documents a feature must occur in.
     #[arg(long, default_value_t = 2)]
     min_df: u32,
+    /// Label weights each feature keeps: the K furthest from its median (0 keeps them all).
+    /// Only models of more than 2·K labels are pruned, so that memory and routing time do not
+    /// grow with the number of units.
+    #[arg(long, default_value_t = 8)]
+    label_weights: u32,
     /// Hash space is 2^bits buckets.
     #[arg(long, default_value_t = FeatureConfig::default().hash_bits)]
     hash_bits: u8,
@@ -126,7 +131,8 @@ fn train_options(args: &TrainArgs, jurisdiction: Option<Code>) -> Result<TrainOp
             .c(args.c)
             .class_weight(args.class_weight)
             .seed(args.seed)
-            .min_df(args.min_df),
+            .min_df(args.min_df)
+            .label_weights(args.label_weights),
         features: FeatureConfig {
             hash_bits: args.hash_bits,
             word_ngrams: args.word_ngrams,

@@ -436,6 +436,46 @@ fn a_history_of_units_at_several_places_trains_a_line_head_that_survives_the_mod
     assert_eq!(a.locality, b.locality);
 }
 
+#[test]
+fn a_model_of_many_units_keeps_few_weights_per_feature_and_routes_alike() {
+    let (dir, catalogue_for_training) = catalogue(None);
+    let mut pruning = options(3);
+    pruning.params = pruning.params.label_weights(2);
+    let rows = history().into_iter().map(Ok::<_, std::io::Error>);
+    let (mut model, _) = train(rows, &catalogue_for_training, &pruning).unwrap();
+    // More than 2 × 2 units: each feature keeps 2 label weights. The line head, with fewer
+    // lines than that, stays dense.
+    let sparse = model.classifier().sparse_columns().expect("pruned labels");
+    assert_eq!(sparse.groups(), [model.labels().len()]);
+    assert_eq!(sparse.per_row(), 2);
+    assert!(model.line_head().is_some());
+    assert!(model.card_markdown().contains("furthest from its median"));
+    let path = dir.path().join("pruned.model");
+    model.save(&path).unwrap();
+    let (_dir2, catalogue) = catalogue(None);
+    let pruned = Engine::new(
+        pr_model::Model::load(&path).unwrap(),
+        catalogue,
+        EngineOptions::default(),
+    )
+    .unwrap();
+    let (_dir3, dense, _) = engine();
+    assert!(dense.model().classifier().sparse_columns().is_none());
+    for (text, region) in [
+        ("西岗区海景花园电梯坏了物业不修", ""),
+        ("甘井子幼儿园乱收费，家长意见很大", "甘井子区"),
+        // No place named: the district is the model's guess, which pruning may change.
+        ("高考报名政策咨询，孩子异地高考怎么办理", ""),
+    ] {
+        let (p, d) = (route(&pruned, text, region), route(&dense, text, region));
+        assert_eq!(p.suggestions[0].name, d.suggestions[0].name, "{text}");
+        if d.locality.evidence.is_empty() && region.is_empty() {
+            continue;
+        }
+        assert_eq!(p.locality, d.locality, "{text}");
+    }
+}
+
 /// Two departments list 城乡建设: housing as its central duty, urban management as a
 /// secondary one.
 const URBAN: &str = r#"code = "urban"

@@ -226,12 +226,13 @@ pub fn train_with_progress(
         line: fitted.line_head,
         demand: demand_head,
     };
+    let classifier = pruned(fitted.classifier, &params, labels.names.len(), &heads)?;
     let model = Model::with_heads(
         labels.names,
         heads,
         options.features.clone(),
         user_words,
-        fitted.classifier,
+        classifier,
         fitted.calibration,
         card,
     )?;
@@ -245,6 +246,26 @@ pub fn train_with_progress(
             demand_types,
         },
     ))
+}
+
+/// `classifier` (heads joined) with the labels' weights, and the line head's, kept sparse
+/// where the parameters prune that many columns. A line head is never wider than the labels
+/// (each line has a unit), so it is pruned only with them, and the sparse groups stay first.
+fn pruned(
+    classifier: LinearClassifier,
+    params: &pr_model::ValidTrainParams,
+    labels: usize,
+    heads: &Heads,
+) -> Result<LinearClassifier, TrainError> {
+    let Some(k) = params.label_pairs_for(labels) else {
+        return Ok(classifier);
+    };
+    let mut groups = vec![labels];
+    let lines = heads.line.as_ref().map_or(0, |h| h.labels.len());
+    if params.label_pairs_for(lines).is_some() {
+        groups.push(lines);
+    }
+    Ok(classifier.prune_columns(&groups, k)?)
 }
 
 /// The place matcher training locates rows with: within the catalogue's declared
@@ -603,10 +624,16 @@ fn cross_validate(
     let (docs, params, units) = (set.docs, set.params, set.units);
     let folds = stratified_folds(set.truth, k, params.seed());
     let fitted = if held_out_split { 1 } else { k };
-    let (held, scores) = held_out_scores(docs, set.truth, &folds, fitted, params, progress)?;
+    // Each fold's labels are pruned as the final model's will be, so that the report measures
+    // the model that is shipped.
+    let pairs = params.label_pairs_for(set.labels.len());
+    let (held, scores) = held_out_scores(docs, set.truth, &folds, fitted, params, pairs, progress)?;
     // The line head's held-out scores, on the same folds (they come back in the same order).
     let line_scores = match set.lines {
-        Some(lines) => Some(held_out_scores(docs, lines, &folds, fitted, params, progress)?.1),
+        Some(lines) => {
+            let pairs = params.label_pairs_for(units.line_names().len());
+            Some(held_out_scores(docs, lines, &folds, fitted, params, pairs, progress)?.1)
+        }
         None => None,
     };
     let truth: Vec<usize> = held.iter().map(|&i| set.truth[i]).collect();
@@ -700,7 +727,8 @@ fn metrics_in_hinted_district(
 }
 
 /// The rows of the first `fitted` folds, ascending, each scored by a model that did
-/// not see it. The folds are fitted in parallel.
+/// not see it, pruned to `pairs` weights per feature when given. The folds are fitted in
+/// parallel.
 #[allow(clippy::type_complexity)]
 fn held_out_scores(
     docs: &SparseDocs,
@@ -708,6 +736,7 @@ fn held_out_scores(
     folds: &[usize],
     fitted: usize,
     params: &pr_model::ValidTrainParams,
+    pairs: Option<usize>,
     progress: &(dyn Fn(TrainStage) + Sync),
 ) -> Result<(Vec<usize>, Vec<Vec<f32>>), TrainError> {
     let n_labels = truth.iter().max().map_or(0, |m| m + 1);
@@ -725,6 +754,10 @@ fn held_out_scores(
                 Array1::from(train_rows.iter().map(|&i| truth[i]).collect::<Vec<_>>()),
             );
             let model: LinearClassifier = params.fit(&train)?;
+            let model = match pairs {
+                Some(k) => model.prune_columns(&[model.n_labels()], k)?,
+                None => model,
+            };
             let test = docs.select(&test_rows);
             let scores = (0..test_rows.len())
                 .map(|j| {

@@ -86,7 +86,7 @@ pub(super) fn fit(
         } else {
             options.folds
         };
-        let (held, scores) = held_out_scores(&docs, &truth, &split, fitted, params, &|_| {})?;
+        let (held, scores) = held_out_scores(&docs, &truth, &split, fitted, params, None, &|_| {})?;
         let held_truth: Vec<usize> = held.iter().map(|&i| truth[i]).collect();
         let all: Vec<usize> = (0..held.len()).collect();
         let temperature = fit_temperature(&scores, &held_truth, &all);

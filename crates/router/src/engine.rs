@@ -1105,31 +1105,38 @@ fn model_candidates(
         (Some(hint), Some(d)) => d == hint,
         _ => true,
     };
-    let as_candidate = |(label, &p): (usize, &f32)| Candidate {
-        label,
-        probability: p,
-        ..Candidate::default()
-    };
-    out.extend(
+    keep_best(
         probabilities
             .iter()
             .enumerate()
-            .filter(|&(label, _)| allowed(label))
-            .map(as_candidate),
+            .filter(|&(label, _)| allowed(label)),
+        out,
     );
     if out.is_empty() {
-        out.extend(probabilities.iter().enumerate().map(as_candidate));
+        keep_best(probabilities.iter().enumerate(), out);
     }
-    let keep = CANDIDATES.min(out.len());
-    if keep < out.len() {
-        out.select_nth_unstable_by(keep - 1, |a, b| b.probability.total_cmp(&a.probability));
-        out.truncate(keep);
+}
+
+/// Keeps in `out` the [`CANDIDATES`] likeliest of `labels` (given in label order), best first
+/// and then by label, in one pass: a label is placed only when it beats the weakest kept,
+/// which few of a city's hundreds of units do.
+fn keep_best<'a>(labels: impl Iterator<Item = (usize, &'a f32)>, out: &mut Vec<Candidate>) {
+    for (label, &probability) in labels {
+        if out.len() == CANDIDATES && probability <= out[CANDIDATES - 1].probability {
+            continue;
+        }
+        // After every kept label as likely: on a tie the lower label stays first.
+        let at = out.partition_point(|c| c.probability >= probability);
+        out.insert(
+            at,
+            Candidate {
+                label,
+                probability,
+                ..Candidate::default()
+            },
+        );
+        out.truncate(CANDIDATES);
     }
-    out.sort_by(|a, b| {
-        b.probability
-            .total_cmp(&a.probability)
-            .then(a.label.cmp(&b.label))
-    });
 }
 
 /// Fills in candidate `c`'s evidence: its best keyword score, the probabilities of its line

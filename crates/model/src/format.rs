@@ -13,9 +13,9 @@
 //! checksum   u32 LE   CRC-32 of everything before it
 //! ```
 //!
-//! In version 2 the header may declare the first columns (the labels) sparse
-//! ([`SparseColumns`]); `weights` then holds only the other columns. A model without sparse
-//! columns is written as version 1, so that builds before version 2 keep reading it.
+//! In version 2 the header may declare the first columns (the labels, the line head) sparse
+//! ([`SparseColumns`]); `weights` then holds only the other columns. Version 1 files, which
+//! have no sparse columns, still load.
 
 use crate::classifier::{LinearClassifier, SparseColumns};
 use crate::model::{Calibration, Head, Heads, Model, ModelCard};
@@ -25,11 +25,11 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 const MAGIC: &[u8; 8] = b"PRMODEL\n";
-/// The newest format this build reads and writes; bumped whenever the layout or the meaning
-/// of any field changes.
+/// The format this build writes; bumped whenever the layout or the meaning of any field
+/// changes.
 pub const FORMAT_VERSION: u32 = 2;
-/// The oldest format this build reads, and the one dense models are written in.
-const DENSE_VERSION: u32 = 1;
+/// The oldest format this build reads.
+const OLDEST_VERSION: u32 = 1;
 const PREAMBLE: usize = 8 + 4 + 8;
 
 #[derive(Serialize, Deserialize)]
@@ -90,17 +90,13 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>, ModelError> {
             per_row: s.per_row(),
         }),
     };
-    let version = match header.sparse {
-        Some(_) => FORMAT_VERSION,
-        None => DENSE_VERSION,
-    };
     let shape = header.sparse.as_ref().and_then(SparseShape::size);
     let words = payload_words(c.buckets().len(), c.n_labels(), shape.unwrap_or_default())
         .unwrap_or_default();
     let header = serde_json::to_vec(&header)?;
     let mut out = Vec::with_capacity(PREAMBLE + header.len() + 4 * words);
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&version.to_le_bytes());
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&(header.len() as u64).to_le_bytes());
     out.extend_from_slice(&header);
     c.buckets()
@@ -196,9 +192,9 @@ fn header_end(bytes: &[u8]) -> Result<usize, String> {
         return Err(format!("truncated: only {} bytes", bytes.len()));
     }
     let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default());
-    if !(DENSE_VERSION..=FORMAT_VERSION).contains(&version) {
+    if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&version) {
         return Err(format!(
-            "model format version {version}, but this build reads versions {DENSE_VERSION} to {FORMAT_VERSION}: retrain the model with this version"
+            "model format version {version}, but this build reads versions {OLDEST_VERSION} to {FORMAT_VERSION}: retrain the model with this version"
         ));
     }
     let header_len = u64::from_le_bytes(bytes[12..20].try_into().unwrap_or_default());

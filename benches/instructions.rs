@@ -7,7 +7,8 @@
 //! valgrind --tool=callgrind --toggle-collect='*measured*' target/release/deps/instructions-<hash> median_230
 //! ```
 //! and divide the collected instructions by the petitions it prints. With `--no-analysis` the
-//! petitions are routed without the analysis stage, to see what it costs.
+//! petitions are routed without the analysis stage, to see what it costs. With
+//! `PETITION_ROUTER_MODEL=FILE` another model routes them (a many-units model, say).
 
 mod common;
 

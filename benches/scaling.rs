@@ -5,14 +5,15 @@
 //! - `catalogue.csv`: memory and route() latency with 35, 350, 3,500 departments of 50 keywords
 //!   (synthetic lists whose keywords are character runs of the corpus, so they do match);
 //! - `labels.csv`: memory and route() latency with 7, 36, 236, 1,000 model labels (the default
-//!   model's features with random weights).
+//!   model's features with random weights, pruned as training prunes that many labels).
 //!
-//! `cargo bench --bench scaling` (needs ../shared/data; pin to cores with taskset as you like).
+//! `cargo bench --bench scaling [-- length catalogue labels concurrency]` (needs
+//! ../shared/data; pin to cores with taskset as you like): the curves named, or all.
 
 mod common;
 
 use pr_catalogue::Catalogue;
-use pr_model::{Calibration, LinearClassifier, Model};
+use pr_model::{Calibration, LinearClassifier, Model, ParamGuard, TrainParams};
 use pr_router::{Engine, EngineOptions, Petition};
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
@@ -28,17 +29,33 @@ fn main() {
     );
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/scaling");
     std::fs::create_dir_all(&out).expect("target/scaling can be created");
-    let engine = common::engine();
+    // `cargo bench` passes `--bench`; the other arguments name curves.
+    let named: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let wanted = |curve: &str| named.is_empty() || named.iter().any(|n| n == curve);
     let (_, groups) = common::petitions_by_length();
     let median_group = &groups[1].1;
 
-    write(&out.join("length.csv"), &by_length(&engine, &corpus));
-    write(
-        &out.join("catalogue.csv"),
-        &by_catalogue_size(&corpus, median_group),
-    );
-    write(&out.join("labels.csv"), &by_label_count(median_group));
-    write(&out.join("concurrency.csv"), &by_concurrency());
+    if wanted("length") {
+        write(
+            &out.join("length.csv"),
+            &by_length(&common::engine(), &corpus),
+        );
+    }
+    if wanted("catalogue") {
+        write(
+            &out.join("catalogue.csv"),
+            &by_catalogue_size(&corpus, median_group),
+        );
+    }
+    if wanted("labels") {
+        write(&out.join("labels.csv"), &by_label_count(median_group));
+    }
+    if wanted("concurrency") {
+        write(&out.join("concurrency.csv"), &by_concurrency());
+    }
     eprintln!("CSV files written to {}", out.display());
 }
 
@@ -184,7 +201,8 @@ fn by_catalogue_size(corpus: &[String], texts: &[String]) -> String {
     csv
 }
 
-/// The default model's features and calibration with `n_labels` labels of random weights.
+/// The default model's features and calibration with `n_labels` labels of random weights,
+/// kept sparse as `train` keeps them at that label count.
 fn model_with_labels(base: &Model, n_labels: usize) -> Model {
     let c = base.classifier();
     let rows = c.buckets().len();
@@ -207,6 +225,13 @@ fn model_with_labels(base: &Model, n_labels: usize) -> Model {
         vec![0.0; n_labels],
     )
     .expect("consistent synthetic classifier");
+    let params = TrainParams::new().check().expect("default parameters");
+    let classifier = match params.label_pairs_for(n_labels) {
+        Some(k) => classifier
+            .prune_columns(&[n_labels], k)
+            .expect("a dense classifier"),
+        None => classifier,
+    };
     Model::new(
         (0..n_labels).map(|i| format!("合成单位{i:04}")).collect(),
         base.extractor().config().clone(),
@@ -221,18 +246,53 @@ fn model_with_labels(base: &Model, n_labels: usize) -> Model {
     .expect("consistent synthetic model")
 }
 
+/// Memory and route() latency by label count; the engines take turns round by round (a round
+/// routes every text once, so that each engine runs with its own tables in the caches, as a
+/// server does), so that the ratio to 7 labels (the issue 17 target) compares like with like.
 fn by_label_count(texts: &[String]) -> String {
+    const COUNTS: [usize; 4] = [7, 36, 236, 1_000];
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let base = Model::load(&root.join("models/default.model")).expect("default model");
-    let mut csv = String::from("labels,model_mib,p50_us,p99_us\n");
-    for n_labels in [7, 36, 236, 1_000] {
-        let before = rss_mib();
-        let model = model_with_labels(&base, n_labels);
-        let mib = rss_mib() - before;
-        let catalogue = Catalogue::load_dir(&root.join("keyword-lists")).expect("keyword lists");
-        let engine = Engine::new(model, catalogue, EngineOptions::default()).expect("engine");
-        let (p50, p99) = latency(&engine, texts, 10);
-        let _ = writeln!(csv, "{n_labels},{mib:.1},{p50:.1},{p99:.1}");
+    let engines: Vec<(Engine, f64, u64)> = COUNTS
+        .iter()
+        .map(|&n_labels| {
+            let before = rss_mib();
+            let mut model = model_with_labels(&base, n_labels);
+            let mib = rss_mib() - before;
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let file = dir.path().join("labels.model");
+            model.save(&file).expect("the model saves");
+            let file_bytes = std::fs::metadata(&file).expect("saved").len();
+            let catalogue =
+                Catalogue::load_dir(&root.join("keyword-lists")).expect("keyword lists");
+            let engine = Engine::new(model, catalogue, EngineOptions::default()).expect("engine");
+            (engine, mib, file_bytes)
+        })
+        .collect();
+    let mut micros: Vec<Vec<f64>> = vec![Vec::new(); engines.len()];
+    for round in 0..21 {
+        for ((engine, _, _), m) in engines.iter().zip(&mut micros) {
+            // Each turn starts with a warm-up pass over the texts; the first round is all
+            // warm-up.
+            let passes = texts.iter().cycle().take(texts.len() * 2).enumerate();
+            for (i, text) in passes {
+                let us = route_micros(engine, text);
+                if round > 0 && i >= texts.len() {
+                    m.push(us);
+                }
+            }
+        }
+    }
+    let mut csv = String::from("labels,model_mib,file_mb,p50_us,p99_us,p50_vs_7_labels\n");
+    let p50_of_7 = percentiles(&mut micros[0].clone()).0;
+    for ((n_labels, (_, mib, bytes)), mut m) in COUNTS.iter().zip(&engines).zip(micros) {
+        let (p50, p99) = percentiles(&mut m);
+        let _ = writeln!(
+            csv,
+            "{n_labels},{mib:.1},{:.1},{p50:.1},{p99:.1},{:.2}",
+            *bytes as f64 / 1e6,
+            p50 / p50_of_7
+        );
     }
     csv
 }

@@ -1,4 +1,4 @@
-//! What the benchmarks share: the shipped engine and real petitions grouped by length.
+//! What the benchmarks share: the served engine and real petitions grouped by length.
 //!
 //! Petitions come from ../shared/data/tipdm2020/unlabelled.jsonl (read at run time, never
 //! copied): for each target length, the 50 petitions closest to it. Without the data, invented
@@ -9,7 +9,7 @@
 use pr_catalogue::Catalogue;
 use pr_model::Model;
 use pr_router::{Engine, EngineOptions};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Length groups: name and target length in characters.
 pub const LENGTHS: [(&str, usize); 4] = [
@@ -22,10 +22,13 @@ pub const LENGTHS: [(&str, usize); 4] = [
 /// The corpus file, relative to the repository.
 pub const CORPUS: &str = "../shared/data/tipdm2020/unlabelled.jsonl";
 
-/// The engine on the shipped model and keyword lists.
+/// The engine on the shipped model and keyword lists; `PETITION_ROUTER_MODEL` names another
+/// model, as it does for `serve` (a many-units model, say).
 pub fn engine() -> Engine {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let model = Model::load(&root.join("models/default.model")).expect("default model");
+    let model_path = std::env::var_os("PETITION_ROUTER_MODEL")
+        .map_or_else(|| root.join("models/default.model"), PathBuf::from);
+    let model = Model::load(&model_path).expect("the model loads");
     let catalogue = Catalogue::load_dir(&root.join("keyword-lists")).expect("keyword lists");
     let lists = pr_analysis::ListSources {
         channels: pr_analysis::ListSource::Dir(root.join("channel-lists")),

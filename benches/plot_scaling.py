@@ -1,5 +1,6 @@
 """Draws the CSV files of `cargo bench --bench scaling` (target/scaling/) as PNG plots beside
-them. Run through benches/scaling.sh, which installs matplotlib."""
+them, each curve whose CSV is there. Run through benches/scaling.sh, which installs
+matplotlib."""
 
 import csv
 import pathlib
@@ -73,9 +74,13 @@ def twin(name, x_key, x_label, mem_key, title, png):
 
 
 if __name__ == "__main__":
-    length()
-    concurrency()
-    twin("catalogue.csv", "departments", "departments (50 keywords each)", "catalogue_mib",
-         "route() and memory by catalogue size", "catalogue.png")
-    twin("labels.csv", "labels", "model labels", "model_mib",
-         "route() and memory by number of model labels", "labels.png")
+    if (OUT / "length.csv").exists():
+        length()
+    if (OUT / "concurrency.csv").exists():
+        concurrency()
+    if (OUT / "catalogue.csv").exists():
+        twin("catalogue.csv", "departments", "departments (50 keywords each)", "catalogue_mib",
+             "route() and memory by catalogue size", "catalogue.png")
+    if (OUT / "labels.csv").exists():
+        twin("labels.csv", "labels", "model labels", "model_mib",
+             "route() and memory by number of model labels", "labels.png")

@@ -56,22 +56,49 @@ fn with_checksum(body: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Small models cut from the shipped one (its header, its first rows), in both layouts.
+/// Small models cut from the shipped one (its header, its first rows), in both layouts, and
+/// some with their labels sparse (model format 2).
 pub fn seeds(_: &Data, n: usize) -> Vec<Vec<u8>> {
     let Ok(shipped) = std::fs::read(workspace().join("models/default.model")) else {
         return Vec::new();
     };
     let mut seeds = Vec::new();
-    for (rows, user_words) in [(0, 0), (4, 8), (64, 64), (512, 512)] {
-        if let Some((header, payload)) = cut(&shipped, rows, user_words) {
-            let file = assemble(&header, &payload);
-            seeds.push([&[0u8][..], &file].concat());
-            seeds.push([&[2u8][..], &file[..file.len() - 4]].concat());
-            seeds.push([&[1u8][..], &header, &[SEP], &payload].concat());
-        }
+    let dense = [(0, 0), (4, 8), (64, 64), (512, 512)].map(|(r, w)| cut(&shipped, r, w));
+    let sparse = [(4, 8), (64, 64)].map(|(r, w)| cut(&shipped, r, w).and_then(with_sparse_labels));
+    for (header, payload) in dense.into_iter().chain(sparse).flatten() {
+        let file = assemble(&header, &payload);
+        seeds.push([&[0u8][..], &file].concat());
+        seeds.push([&[2u8][..], &file[..file.len() - 4]].concat());
+        seeds.push([&[1u8][..], &header, &[SEP], &payload].concat());
     }
     seeds.truncate(n);
     seeds
+}
+
+/// A dense cut ([`cut`]) with its label columns made sparse: each row keeps its first two
+/// labels' weights as (column, weight) pairs, as format 2 lays them out.
+fn with_sparse_labels((header, payload): (Vec<u8>, Vec<u8>)) -> Option<(Vec<u8>, Vec<u8>)> {
+    const PER_ROW: usize = 2;
+    let mut header: serde_json::Value = serde_json::from_slice(&header).ok()?;
+    let rows = header["rows"].as_u64()? as usize;
+    let labels = header["labels"].as_array()?.len();
+    let heads = header["line_head"]["labels"].as_array().map_or(0, Vec::len);
+    if labels < PER_ROW || heads > 0 {
+        return None;
+    }
+    header["sparse"] = serde_json::json!({ "groups": [labels], "per_row": PER_ROW });
+    let word = 4;
+    let weights_at = 2 * word * rows;
+    let mut out = payload.get(..weights_at)?.to_vec();
+    for row in 0..rows {
+        for column in 0..PER_ROW {
+            let at = weights_at + word * (row * labels + column);
+            out.extend_from_slice(&(column as u32).to_le_bytes());
+            out.extend_from_slice(payload.get(at..at + word)?);
+        }
+    }
+    out.extend_from_slice(payload.get(weights_at + word * rows * labels..)?);
+    Some((serde_json::to_vec(&header).ok()?, out))
 }
 
 /// The shipped model's header and payload with only its first `rows` rows and `user_words`
@@ -102,4 +129,29 @@ pub(crate) fn cut(shipped: &[u8], rows: usize, user_words: usize) -> Option<(Vec
     ]
     .concat();
     Some((serde_json::to_vec(&header).ok()?, payload))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seeds_are_models_that_load_sparse_ones_included() {
+        let seeds = seeds(&Data::find(), 64);
+        assert!(
+            !seeds.is_empty(),
+            "models/default.model ships with the repository"
+        );
+        let whole: Vec<Model> = seeds
+            .iter()
+            .filter(|s| s[0] == 0)
+            .map(|s| Model::from_bytes(&s[1..], Path::new("seed.model")).expect("a seed loads"))
+            .collect();
+        assert!(whole
+            .iter()
+            .any(|m| m.classifier().sparse_columns().is_some()));
+        assert!(whole
+            .iter()
+            .any(|m| m.classifier().sparse_columns().is_none()));
+    }
 }

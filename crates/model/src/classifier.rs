@@ -54,7 +54,10 @@ impl SparseColumns {
     /// order.
     pub fn new(groups: Vec<usize>, per_row: usize, pairs: Vec<(u32, f32)>) -> Self {
         SparseColumns {
-            columns: groups.iter().sum(),
+            // Saturating: absurd groups are then refused by the checks on assembly.
+            columns: groups
+                .iter()
+                .fold(0, |sum: usize, &g| sum.saturating_add(g)),
             groups,
             per_row,
             pairs,
@@ -158,7 +161,11 @@ impl LinearClassifier {
             });
         }
         if let Some(s) = &sparse {
-            let fits = buckets.len().checked_mul(s.row_len()) == Some(s.pairs.len());
+            let fits = s
+                .per_row
+                .checked_mul(s.groups.len())
+                .and_then(|len| buckets.len().checked_mul(len))
+                == Some(s.pairs.len());
             let inside = s
                 .pairs
                 .iter()
@@ -811,5 +818,17 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("sparse columns do not fit"), "{e}");
+        // Shapes whose sizes overflow are refused, not a panic.
+        let huge = SparseColumns::new(vec![usize::MAX, 2], usize::MAX, vec![]);
+        let e = LinearClassifier::with_sparse(
+            8,
+            2,
+            vec![0],
+            vec![1.0],
+            vec![],
+            Some(huge),
+            vec![0.0; 2],
+        );
+        assert!(e.is_err());
     }
 }

@@ -805,30 +805,23 @@ mod tests {
         assert!(labels_and_head().prune_columns(&[6], 0).is_err());
         let e = pruned.join(&labels_and_head()).unwrap_err();
         assert!(e.to_string().contains("join first, then prune"), "{e}");
+        // A classifier of one row and two sparse columns, assembled from `sparse`.
+        let assemble = |sparse| {
+            LinearClassifier::with_sparse(
+                8,
+                2,
+                vec![0],
+                vec![1.0],
+                vec![],
+                Some(sparse),
+                vec![0.0; 2],
+            )
+        };
         // Pairs outside the sparse columns are refused when assembled.
-        let bad = SparseColumns::new(vec![2], 1, vec![(5, 1.0)]);
-        let e = LinearClassifier::with_sparse(
-            8,
-            2,
-            vec![0],
-            vec![1.0],
-            vec![],
-            Some(bad),
-            vec![0.0; 2],
-        )
-        .unwrap_err();
+        let e = assemble(SparseColumns::new(vec![2], 1, vec![(5, 1.0)])).unwrap_err();
         assert!(e.to_string().contains("sparse columns do not fit"), "{e}");
         // Shapes whose sizes overflow are refused, not a panic.
         let huge = SparseColumns::new(vec![usize::MAX, 2], usize::MAX, vec![]);
-        let e = LinearClassifier::with_sparse(
-            8,
-            2,
-            vec![0],
-            vec![1.0],
-            vec![],
-            Some(huge),
-            vec![0.0; 2],
-        );
-        assert!(e.is_err());
+        assert!(assemble(huge).is_err());
     }
 }
